@@ -1,0 +1,145 @@
+// The run loop: run(budget) executes guest instructions until a VM exit and returns its basic
+// exit reason (SDM Vol. 3C appendix C). Between instructions it takes NMI and INTR as the
+// interrupt flag and the one-instruction shadow allow (SDM Vol. 3A 6.8.3), and single-step traps.
+import {
+  EIP, EFLAGS, ICOUNT, ACTIVITY, SHADOW, INTR_LINE, INTR_VECTOR, NMI_PENDING,
+  NMI_BLOCKED, CTL_INTWIN_EXIT, CTL_HLT_EXIT, EXIT_REASON, EXIT_COUNT, EXIT_PENDING, EXIT_INSN_LEN,
+  DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR,
+} from '../gen/layout';
+import { ESP, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
+import { beginInsn, decodeOpcode, nextEip } from './decode';
+import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './fault';
+import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
+import { dispatch } from '../gen/dispatch';
+
+// the budget left in this run() and the retired-instruction counter
+export let remaining: u32 = 0;
+export let icount: u64 = 0;
+
+// exit reasons used here
+export const EXIT_EXCEPTION: u32 = 0;
+export const EXIT_TRIPLE_FAULT: u32 = 2;
+export const EXIT_INTERRUPT_WINDOW: u32 = 7;
+export const EXIT_HLT: u32 = 12;
+export const EXIT_PREEMPTION: u32 = 52; // VMX-preemption timer expired: the budget ran out
+
+// EXIT_PENDING values
+export const PENDING_NONE: u32 = 0;
+export const PENDING_REPLAY: u32 = 1; // re-execute the instruction; the host's I/O data is ready
+export const PENDING_SKIP: u32 = 2; // the host emulated the instruction; retire it
+
+// string handlers that run several iterations account for the extra ones here
+@inline export function chargeIterations(n: u32): void {
+  icount += n;
+  remaining -= n;
+}
+
+// Executes one instruction. On return, `aborted` says whether it faulted or exits.
+@inline function step(): void {
+  const is32 = codeIs32();
+  beginInsn(is32);
+  const idx = decodeOpcode(is32);
+  if (idx != 0xffffffff) dispatch(idx);
+}
+
+// the guest can take a maskable interrupt now
+@inline function interruptible(): bool {
+  return (load<u32>(EFLAGS) & F_IF) != 0 && load<u32>(SHADOW) == 0;
+}
+
+function recordExit(reason: u32): u32 {
+  store<u32>(EXIT_REASON, reason);
+  const slot = EXIT_COUNT + (reason << 3);
+  store<u64>(slot, load<u64>(slot) + 1);
+  store<u64>(ICOUNT, icount);
+  return reason;
+}
+
+// takes NMI or INTR if one is ready; returns an exit reason or -1
+function takeEvents(): i32 {
+  if (load<u32>(NMI_PENDING) && !load<u32>(NMI_BLOCKED)) {
+    store<u32>(NMI_PENDING, 0);
+    store<u32>(NMI_BLOCKED, 1);
+    store<u32>(ACTIVITY, 0);
+    return deliverException(2, -1, load<u32>(EIP), T_NMI);
+  }
+  if (!interruptible()) return -1;
+  if (load<u32>(CTL_INTWIN_EXIT)) return <i32>EXIT_INTERRUPT_WINDOW;
+  if (load<u32>(INTR_LINE)) {
+    store<u32>(ACTIVITY, 0);
+    store<u32>(INTR_LINE, 0); // the acknowledge cycle consumes the request
+    const r = deliverException(load<u32>(INTR_VECTOR) & 0xff, -1, load<u32>(EIP), T_EXT);
+    return r;
+  }
+  return -1;
+}
+
+export function run(budget: u32): u32 {
+  icount = load<u64>(ICOUNT);
+  remaining = budget;
+  clearAbort();
+  const pending = load<u32>(EXIT_PENDING);
+  if (pending == PENDING_SKIP) {
+    store<u32>(EXIT_PENDING, PENDING_NONE);
+    store<u32>(EIP, load<u32>(EIP) + load<u32>(EXIT_INSN_LEN));
+    icount++;
+    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+  }
+  // VM-entry event injection (SDM Vol. 3C 27.6): delivered before any instruction
+  const inject = load<u32>(ENTRY_INTR_INFO);
+  if (inject & 0x80000000) {
+    store<u32>(ENTRY_INTR_INFO, 0);
+    const type = (inject >> 8) & 7;
+    const err: i32 = inject & (1 << 11) ? <i32>load<u32>(ENTRY_INTR_ERROR) : -1;
+    // software interrupts and exceptions return past the instruction (EXIT_INSN_LEN)
+    const ret = type >= T_SW_INT ? load<u32>(EIP) + load<u32>(EXIT_INSN_LEN) : load<u32>(EIP);
+    store<u32>(ACTIVITY, 0);
+    const r = deliverException(inject & 0xff, err, ret, type, false);
+    clearAbort();
+    if (r >= 0) return recordExit(<u32>r);
+  }
+  let replay = pending == PENDING_REPLAY;
+  while (true) {
+    if (!replay) {
+      // instruction boundary: events
+      if (load<u32>(SHADOW)) {
+        store<u32>(SHADOW, 0);
+      } else if (load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT)) {
+        const r = takeEvents();
+        if (r >= 0) return recordExit(<u32>r);
+      }
+      if (load<u32>(ACTIVITY)) {
+        return recordExit(load<u32>(ACTIVITY) == 2 ? EXIT_TRIPLE_FAULT : EXIT_HLT);
+      }
+    }
+    const sp = reg32(ESP);
+    const tf = load<u32>(EFLAGS) & F_TF;
+    step();
+    if (replay) {
+      store<u32>(EXIT_PENDING, PENDING_NONE); // the completion was consumed (or is stale)
+      replay = false;
+    }
+    if (aborted) {
+      setReg32(ESP, sp);
+      if (exitReason >= 0) {
+        store<u32>(EXIT_INSN_LEN, nextEip - load<u32>(EIP));
+        return recordExit(<u32>exitReason);
+      }
+      const r = deliverException(<u32>faultVector, faultError, load<u32>(EIP), T_HW_EXC);
+      clearAbort();
+      if (r >= 0) return recordExit(<u32>r);
+    } else {
+      store<u32>(EIP, nextEip);
+      icount++;
+      if (tf) {
+        // single-step trap after the instruction (SDM Vol. 3B 17.3.1.4): DR6.BS
+        store<u32>(DR + 6 * 4, load<u32>(DR + 6 * 4) | 0x4000);
+        const r = deliverException(DB, -1, load<u32>(EIP), T_HW_EXC);
+        clearAbort();
+        if (r >= 0) return recordExit(<u32>r);
+      }
+      if (load<u32>(ACTIVITY) == 1 && load<u32>(CTL_HLT_EXIT)) return recordExit(EXIT_HLT);
+    }
+    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+  }
+}

@@ -1,0 +1,56 @@
+// Port I/O. A port whose bit is set in the I/O bitmap exits to the host (IO_INSTRUCTION, 30)
+// with the qualification of SDM Vol. 3C table 28-5: bits 2:0 size-1, bit 3 direction (1 = IN),
+// bit 4 string, bit 5 REP, bit 6 operand (1 = immediate), bits 31:16 port.
+// The exiting instruction has not retired; the host handles the access (for IN it writes
+// EXIT_DATA) and sets EXIT_PENDING = replay; the next run() executes the instruction again,
+// and the access that matches the qualification completes with the host's data.
+// Ports not in the bitmap belong to devices in the core (none yet: reads float high).
+import { IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR } from '../gen/layout';
+import { requestExit } from './fault';
+
+export const EXIT_IO: u32 = 30;
+export let ioQualExtra: u32 = 0; // string/REP/immediate bits of the current instruction
+export let ioLinear: u32 = 0;
+export function setIoContext(extra: u32, lin: u32): void { ioQualExtra = extra; ioLinear = lin; }
+
+@inline function exits(port: u32): bool {
+  return ((load<u8>(IO_BITMAP_BASE + (port >> 3)) >> (port & 7)) & 1) != 0;
+}
+
+function qual(port: u32, size: u32, isIn: bool): u32 {
+  return (size - 1) | (isIn ? 8 : 0) | ioQualExtra | (port << 16);
+}
+
+// the replayed instruction's access: consume the host's completion
+function completes(q: u32): bool {
+  if (load<u32>(EXIT_PENDING) == 1 && load<u32>(EXIT_QUAL) == q) {
+    store<u32>(EXIT_PENDING, 0);
+    return true;
+  }
+  return false;
+}
+
+export function ioIn(port: u32, size: u32): u32 {
+  port &= 0xffff;
+  const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
+  if (!exits(port)) return m;
+  const q = qual(port, size, true);
+  if (completes(q)) return load<u32>(EXIT_DATA) & m;
+  store<u32>(EXIT_QUAL, q);
+  store<u32>(EXIT_GUEST_LINEAR, ioLinear);
+  store<u32>(EXIT_DATA, 0);
+  requestExit(EXIT_IO);
+  return 0;
+}
+
+export function ioOut(port: u32, size: u32, v: u32): void {
+  port &= 0xffff;
+  if (!exits(port)) return;
+  const q = qual(port, size, false);
+  if (completes(q)) return;
+  const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
+  store<u32>(EXIT_QUAL, q);
+  store<u32>(EXIT_GUEST_LINEAR, ioLinear);
+  store<u32>(EXIT_DATA, v & m);
+  requestExit(EXIT_IO);
+}

@@ -1,0 +1,250 @@
+// Guest memory: the soft TLB (shadow paging) and the physical page map.
+//
+// Every guest linear address goes through TLB[lin >>> 12], one u32 per linear page:
+//   (wasm address of the physical page ^ linear page base) | flags in the low 12 bits.
+// The fast path is one load and one compare of the flag bits; a miss, an MMIO page, a write
+// to a read-only entry or a user access to a supervisor entry takes the slow path, which
+// walks the guest page tables (cpu/paging.ts) and refills the entry.
+// PMAP[phys >>> 12] says what backs each physical page: wasm page address | P_* type.
+import {
+  TLB_BASE, PMAP_BASE, TLB_LIST_BASE, TLB_LIST_SIZE, TLB_SIZE, A20_MASK, EXIT_COUNT,
+  TLB_MISSES, TLB_FLUSH_FULL, TLB_FLUSH_ONE,
+} from '../gen/layout';
+import { translate } from './paging';
+import { aborted } from './fault';
+
+// TLB entry flags
+export const T_VALID: u32 = 1;
+export const T_RO: u32 = 2; // writes take the slow path (ROM, clean or read-only page)
+export const T_NOUSER: u32 = 4; // user accesses take the slow path
+export const T_MMIO: u32 = 8; // not RAM/ROM: every access goes to the host
+
+// PMAP entry types
+export const P_RAM: u32 = 1;
+export const P_ROM: u32 = 2;
+
+// the access mask for the current privilege: reads check these bits, writes add T_RO
+export let readMask: u32 = T_VALID | T_MMIO;
+export let writeMask: u32 = T_VALID | T_MMIO | T_RO;
+export function setUserMode(user: bool): void {
+  readMask = T_VALID | T_MMIO | (user ? T_NOUSER : 0);
+  writeMask = readMask | T_RO;
+}
+
+let tlbCount: u32 = 0;
+const TLB_LIST_MAX: u32 = TLB_LIST_SIZE >> 2;
+
+// host callbacks for physical accesses that hit neither RAM nor ROM (EPT_VIOLATION, reason 48)
+@external('env', 'mmioRead') declare function mmioRead(addr: u32, size: u32): u32;
+@external('env', 'mmioWrite') declare function mmioWrite(addr: u32, size: u32, value: u32): void;
+
+@inline function tlbEntry(lin: u32): u32 { return load<u32>(TLB_BASE + ((lin >>> 12) << 2)); }
+
+export function flushTlb(): void {
+  if (tlbCount >= TLB_LIST_MAX) {
+    memory.fill(TLB_BASE, 0, TLB_SIZE);
+  } else {
+    for (let i: u32 = 0; i < tlbCount; i++) store<u32>(TLB_BASE + (load<u32>(TLB_LIST_BASE + (i << 2)) << 2), 0);
+  }
+  tlbCount = 0;
+  store<u64>(TLB_FLUSH_FULL, load<u64>(TLB_FLUSH_FULL) + 1);
+  invalidateFetch();
+}
+
+export function flushTlbPage(lin: u32): void {
+  store<u32>(TLB_BASE + ((lin >>> 12) << 2), 0);
+  store<u64>(TLB_FLUSH_ONE, load<u64>(TLB_FLUSH_ONE) + 1);
+  invalidateFetch();
+}
+
+// Fills the entry for lin; returns it, or 0 when the walk faulted (the fault is raised).
+export function tlbFill(lin: u32, write: bool, user: bool, exec: bool): u32 {
+  store<u64>(TLB_MISSES, load<u64>(TLB_MISSES) + 1);
+  const t = translate(lin, write, user, exec); // physical page | T_RO | T_NOUSER, or -1
+  if (t == 0xffffffff) return 0;
+  const phys = (t & ~0xfff) & load<u32>(A20_MASK);
+  const p = load<u32>(PMAP_BASE + ((phys >>> 12) << 2));
+  let e: u32;
+  if (p & (P_RAM | P_ROM)) {
+    e = ((p & ~0xfff) ^ (lin & ~0xfff)) | T_VALID | (t & (T_RO | T_NOUSER)) | (p & P_ROM ? T_RO : 0);
+  } else {
+    // MMIO: keep the physical page in the entry, the flag sends every access to the host
+    e = phys | T_VALID | T_MMIO | (t & (T_RO | T_NOUSER));
+  }
+  const slot = TLB_BASE + ((lin >>> 12) << 2);
+  if (load<u32>(slot) == 0) {
+    if (tlbCount < TLB_LIST_MAX) store<u32>(TLB_LIST_BASE + (tlbCount << 2), lin >>> 12);
+    tlbCount++;
+  }
+  store<u32>(slot, e);
+  return e;
+}
+
+// ---- byte-granular slow paths ----
+function slowEntry(lin: u32, write: bool): u32 {
+  const user = (readMask & T_NOUSER) != 0;
+  let e = tlbEntry(lin);
+  const need = write ? writeMask : readMask;
+  if ((e & need & ~T_MMIO) != T_VALID) {
+    e = tlbFill(lin, write, user, false);
+    if (e == 0) return 0;
+  }
+  return e;
+}
+
+export function readSlow8(lin: u32): u32 {
+  const e = slowEntry(lin, false);
+  if (e == 0) return 0;
+  if (e & T_MMIO) return mmio(e, lin, 1, false, 0);
+  return load<u8>((e & ~0xfff) ^ lin);
+}
+
+export function writeSlow8(lin: u32, v: u32): void {
+  const e = slowEntry(lin, true);
+  if (e == 0) return;
+  if (e & T_MMIO) { mmio(e, lin, 1, true, v); return; }
+  if (e & T_RO) return; // ROM: writes are dropped
+  const a = (e & ~0xfff) ^ lin;
+  store<u8>(a, v);
+}
+
+function mmio(e: u32, lin: u32, size: u32, write: bool, v: u32): u32 {
+  const phys = (e & ~0xfff) | (lin & 0xfff);
+  store<u64>(EXIT_COUNT + 48 * 8, load<u64>(EXIT_COUNT + 48 * 8) + 1);
+  if (write) { mmioWrite(phys, size, v); return 0; }
+  return mmioRead(phys, size);
+}
+
+// an access that straddles a page or needs the slow path; each byte on its own
+function readSlow(lin: u32, size: u32): u32 {
+  const e = tlbEntry(lin);
+  if ((lin & 0xfff) <= 0x1000 - size && (e & readMask) == (T_VALID | T_MMIO)) {
+    return mmio(e, lin, size, false, 0);
+  }
+  if ((lin & 0xfff) <= 0x1000 - size) {
+    const e2 = slowEntry(lin, false);
+    if (e2 == 0) return 0;
+    if (e2 & T_MMIO) return mmio(e2, lin, size, false, 0);
+    const a = (e2 & ~0xfff) ^ lin;
+    return size == 2 ? <u32>load<u16>(a) : load<u32>(a);
+  }
+  // crossing a page: check both pages before reading (a fault leaves nothing half done)
+  if (slowEntry(lin + size - 1, false) == 0) return 0;
+  let v: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    v |= readSlow8(lin + i) << (i << 3);
+    if (aborted) return 0;
+  }
+  return v;
+}
+
+function writeSlow(lin: u32, size: u32, v: u32): void {
+  if ((lin & 0xfff) <= 0x1000 - size) {
+    const e = slowEntry(lin, true);
+    if (e == 0) return;
+    if (e & T_MMIO) { mmio(e, lin, size, true, v); return; }
+    if (e & T_RO) return;
+    const a = (e & ~0xfff) ^ lin;
+    if (size == 2) store<u16>(a, v); else store<u32>(a, v);
+    return;
+  }
+  if (slowEntry(lin, true) == 0) return;
+  if (slowEntry(lin + size - 1, true) == 0) return;
+  for (let i: u32 = 0; i < size; i++) writeSlow8(lin + i, v >>> (i << 3));
+}
+
+// Checks that [lin, lin+size) can be written without a fault (for instructions that write
+// several places and must not be left half done).
+export function probeWrite(lin: u32, size: u32): bool {
+  if (slowEntry(lin, true) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~0xfff) != 0 && slowEntry(lin + size - 1, true) == 0) return false;
+  return true;
+}
+
+// ---- the fast paths ----
+@inline export function readLin8(lin: u32): u32 {
+  const e = tlbEntry(lin);
+  if ((e & readMask) == T_VALID) return load<u8>((e & ~0xfff) ^ lin);
+  return readSlow8(lin);
+}
+@inline export function readLin16(lin: u32): u32 {
+  const e = tlbEntry(lin);
+  if ((e & readMask) == T_VALID && (lin & 0xfff) != 0xfff) return load<u16>((e & ~0xfff) ^ lin);
+  return readSlow(lin, 2);
+}
+@inline export function readLin32(lin: u32): u32 {
+  const e = tlbEntry(lin);
+  if ((e & readMask) == T_VALID && (lin & 0xfff) <= 0xffc) return load<u32>((e & ~0xfff) ^ lin);
+  return readSlow(lin, 4);
+}
+@inline export function writeLin8(lin: u32, v: u32): void {
+  const e = tlbEntry(lin);
+  if ((e & writeMask) == T_VALID) { store<u8>((e & ~0xfff) ^ lin, v); return; }
+  writeSlow8(lin, v);
+}
+@inline export function writeLin16(lin: u32, v: u32): void {
+  const e = tlbEntry(lin);
+  if ((e & writeMask) == T_VALID && (lin & 0xfff) != 0xfff) { store<u16>((e & ~0xfff) ^ lin, v); return; }
+  writeSlow(lin, 2, v);
+}
+@inline export function writeLin32(lin: u32, v: u32): void {
+  const e = tlbEntry(lin);
+  if ((e & writeMask) == T_VALID && (lin & 0xfff) <= 0xffc) { store<u32>((e & ~0xfff) ^ lin, v); return; }
+  writeSlow(lin, 4, v);
+}
+@inline export function readLin<T>(lin: u32): u32 {
+  if (sizeof<T>() == 1) return readLin8(lin);
+  if (sizeof<T>() == 2) return readLin16(lin);
+  return readLin32(lin);
+}
+@inline export function writeLin<T>(lin: u32, v: u32): void {
+  if (sizeof<T>() == 1) writeLin8(lin, v);
+  else if (sizeof<T>() == 2) writeLin16(lin, v);
+  else writeLin32(lin, v);
+}
+
+// ---- instruction fetch: the current code page is cached ----
+export let fetchPage: u32 = 1; // linear page base of the cached code page (1 = none)
+export let fetchDelta: u32 = 0; // wasm address - linear address within that page
+export function invalidateFetch(): void { fetchPage = 1; }
+
+// makes the page of lin the cached code page; false when it faulted or is not RAM/ROM
+export function fetchRefill(lin: u32): bool {
+  const user = (readMask & T_NOUSER) != 0;
+  let e = tlbEntry(lin);
+  if ((e & readMask & ~T_MMIO) != T_VALID) {
+    e = tlbFill(lin, false, user, true);
+    if (e == 0) return false;
+  }
+  if (e & T_MMIO) return false;
+  fetchPage = lin & ~0xfff;
+  fetchDelta = ((e & ~0xfff) ^ fetchPage) - fetchPage;
+  return true;
+}
+
+// ---- physical memory (host loaders, the page walker) ----
+export function physToWasm(phys: u32): u32 {
+  const p = load<u32>(PMAP_BASE + ((phys >>> 12) << 2));
+  if (!(p & (P_RAM | P_ROM))) return 0;
+  return (p & ~0xfff) | (phys & 0xfff);
+}
+export function readPhys32(phys: u32): u32 {
+  const a = physToWasm(phys);
+  if (a == 0) return mmioRead(phys, 4);
+  return load<u32>(a);
+}
+export function writePhys32(phys: u32, v: u32): void {
+  const a = physToWasm(phys);
+  if (a == 0) { mmioWrite(phys, 4, v); return; }
+  const p = load<u32>(PMAP_BASE + ((phys >>> 12) << 2));
+  if (p & P_ROM) return;
+  store<u32>(a, v);
+}
+
+// page map setup: [phys, phys+size) is backed by wasm memory at wasm, as RAM or ROM, or unmapped
+export function mapPages(phys: u32, size: u32, wasm: u32, type: u32): void {
+  for (let off: u32 = 0; off < size; off += 0x1000) {
+    store<u32>(PMAP_BASE + (((phys + off) >>> 12) << 2), type ? ((wasm + off) | type) : 0);
+  }
+  flushTlb();
+}

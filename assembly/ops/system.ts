@@ -1,0 +1,196 @@
+// Flag instructions, HLT, CPUID, RDTSC, RDMSR/WRMSR, RDPMC, descriptor-table registers,
+// SMSW/LMSW, MOV CR/DR, CLTS, INVLPG, INVD/WBINVD, UD2, the x87 escape without an FPU,
+// and VMCALL (SDM Vol. 2 and Vol. 3C for the exits these cause).
+import {
+  EFLAGS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, ACTIVITY, SHADOW, CPL, DR, ICOUNT, TSC_OFFSET,
+  HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, A20_MASK,
+} from '../gen/layout';
+import {
+  readE, writeE, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit, fetch8,
+} from '../cpu/decode';
+import {
+  cr, setCr, segBase, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL, F_DF, F_CF,
+  CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET,
+} from '../cpu/state';
+import { arithFlags, setArith } from '../cpu/flags';
+import { flushTlb, flushTlbPage, setUserMode } from '../cpu/memory';
+import { aborted, ud, gp, raise, requestExit, NM } from '../cpu/fault';
+import { icount } from '../cpu/exec';
+
+export const EXIT_CPUID: u32 = 10;
+export const EXIT_HLT: u32 = 12;
+export const EXIT_RDTSC: u32 = 16;
+export const EXIT_VMCALL: u32 = 18;
+export const EXIT_CR_ACCESS: u32 = 28;
+export const EXIT_RDMSR: u32 = 31;
+export const EXIT_WRMSR: u32 = 32;
+
+@inline function cpl(): u32 { return load<u32>(CPL); }
+@inline function iopl(): u32 { return (load<u32>(EFLAGS) & F_IOPL) >> 12; }
+// privileged instructions: CPL 0 in protected mode, never in virtual-8086 mode
+@inline function privileged(): bool {
+  if (vm86() || (protectedMode() && cpl() != 0)) { gp(0); return false; }
+  return true;
+}
+
+export function clc(): void { setArith(arithFlags() & ~F_CF); }
+export function stc(): void { setArith(arithFlags() | F_CF); }
+export function cmc(): void { setArith(arithFlags() ^ F_CF); }
+export function cld(): void { store<u32>(EFLAGS, load<u32>(EFLAGS) & ~F_DF); }
+export function std(): void { store<u32>(EFLAGS, load<u32>(EFLAGS) | F_DF); }
+// CLI/STI: IOPL-sensitive in protected and virtual-8086 mode (VME arrives with its issue)
+export function cli(): void {
+  if (protectedMode() && iopl() < (vm86() ? 3 : cpl())) { gp(0); return; }
+  store<u32>(EFLAGS, load<u32>(EFLAGS) & ~F_IF);
+}
+export function sti(): void {
+  if (protectedMode() && iopl() < (vm86() ? 3 : cpl())) { gp(0); return; }
+  const f = load<u32>(EFLAGS);
+  if (!(f & F_IF)) store<u32>(SHADOW, 1); // interrupts wait until after the next instruction
+  store<u32>(EFLAGS, f | F_IF);
+}
+
+export function hlt(): void {
+  if (!privileged()) return;
+  store<u32>(ACTIVITY, 1);
+}
+
+// CPUID always exits (as under VT-x); the host's policy supplies the leaves
+export function cpuid(): void { requestExit(EXIT_CPUID); }
+
+export function rdtsc(): void {
+  if (load<u32>(CTL_RDTSC_EXIT)) { requestExit(EXIT_RDTSC); return; }
+  const base: u64 = load<u32>(CTL_DETERMINISTIC) ? icount : load<u64>(HOST_TSC);
+  const t = base + load<u64>(TSC_OFFSET);
+  setReg32(EAX, <u32>t);
+  setReg32(EDX, <u32>(t >> 32));
+}
+
+// MSRs belong to the host's policy until the core implements them (protected-mode issue)
+export function rdmsr(): void { if (privileged()) requestExit(EXIT_RDMSR); }
+export function wrmsr(): void { if (privileged()) requestExit(EXIT_WRMSR); }
+export function rdpmc(): void {
+  if ((cr(4) & (1 << 8)) == 0 && protectedMode() && cpl() != 0) { gp(0); return; }
+  if (reg32(ECX) > 1) { gp(0); return; }
+  setReg32(EAX, 0);
+  setReg32(EDX, 0);
+}
+
+// SGDT/SIDT: a 16-bit operand size stores 24 bits of base and a zero byte (SDM SGDT)
+// 0F 01 C1 (register form of /0) is VMCALL, which exits (reason 18)
+export function sgdt<T>(which: u32): void {
+  if (eaIsReg()) {
+    if (which == 0 && mrm == 0xc1) { requestExit(EXIT_VMCALL); return; }
+    ud();
+    return;
+  }
+  if (!checkLimit(eaSeg, eaOff, 6)) return;
+  const base = load<u32>(which ? IDTR_BASE : GDTR_BASE);
+  const limit = load<u32>(which ? IDTR_LIMIT : GDTR_LIMIT);
+  writeSeg<u16>(eaSeg, eaOff, limit);
+  writeSeg<u32>(eaSeg, eaPlus(2), sizeof<T>() == 2 ? base & 0xffffff : base);
+}
+export function lgdt<T>(which: u32): void {
+  if (!privileged()) return;
+  if (!checkLimit(eaSeg, eaOff, 6)) return;
+  const limit = readSeg<u16>(eaSeg, eaOff);
+  let base = readSeg<u32>(eaSeg, eaPlus(2));
+  if (aborted) return;
+  if (sizeof<T>() == 2) base &= 0xffffff;
+  store<u32>(which ? IDTR_BASE : GDTR_BASE, base);
+  store<u32>(which ? IDTR_LIMIT : GDTR_LIMIT, limit);
+}
+
+// SMSW: a register destination with a 32-bit operand gets all of CR0 (P6 family)
+export function smsw<T>(): void {
+  if (eaIsReg()) writeE<T>(sizeof<T>() == 2 ? cr(0) & 0xffff : cr(0));
+  else writeE<u16>(cr(0) & 0xffff);
+}
+// LMSW: loads PE MP EM TS; it cannot clear PE
+export function lmsw(): void {
+  if (!privileged()) return;
+  const v = readE<u16>();
+  if (aborted) return;
+  const old = cr(0);
+  setCR0((old & ~0xe) | (v & 0xf) | (old & CR0_PE));
+}
+
+export function setCR0(v: u32): void {
+  const old = cr(0);
+  v |= CR0_ET; // the 387-class coprocessor type bit is hard-wired on P6
+  if ((v & CR0_PG) && !(v & CR0_PE)) { gp(0); return; }
+  setCr(0, v);
+  if ((old ^ v) & (CR0_PG | CR0_PE | CR0_WP)) flushTlb();
+}
+
+// MOV to/from CRn and DRn: the ModRM mod field is ignored, operands are 32-bit registers
+export function mov_RC(): void {
+  if (!privileged()) return;
+  const n = mrmReg();
+  if (n == 1 || n > 4) { ud(); return; }
+  setReg32(mrm & 7, cr(n));
+}
+export function mov_CR(): void {
+  if (!privileged()) return;
+  const n = mrmReg();
+  const v = reg32(mrm & 7);
+  switch (n) {
+    case 0: setCR0(v); return;
+    case 2: setCr(2, v); return;
+    case 3: setCr(3, v); flushTlb(); return;
+    case 4: {
+      if (v & ~0x3ff) { gp(0); return; } // reserved bits
+      const old = cr(4);
+      setCr(4, v);
+      if ((old ^ v) & 0xb0) flushTlb(); // PSE PAE PGE
+      return;
+    }
+  }
+  ud();
+}
+export function mov_RD(): void {
+  if (!privileged()) return;
+  let n = mrmReg();
+  if (n == 4 || n == 5) {
+    if (cr(4) & 8) { ud(); return; } // CR4.DE
+    n += 2;
+  }
+  setReg32(mrm & 7, load<u32>(DR + (n << 2)));
+}
+export function mov_DR(): void {
+  if (!privileged()) return;
+  let n = mrmReg();
+  if (n == 4 || n == 5) {
+    if (cr(4) & 8) { ud(); return; }
+    n += 2;
+  }
+  let v = reg32(mrm & 7);
+  if (n == 6) v = (v & 0xe00f) | 0xffff0ff0;
+  else if (n == 7) v = (v & 0xffff2fff) | 0x400;
+  store<u32>(DR + (n << 2), v);
+}
+export function clts(): void {
+  if (privileged()) setCr(0, cr(0) & ~CR0_TS);
+}
+export function invlpg(): void {
+  if (!privileged()) return;
+  flushTlbPage(segBase(eaSeg) + eaOff);
+}
+export function wbinvd(): void { privileged(); }
+export function ud2(): void { ud(); }
+
+// SLDT STR LLDT LTR VERR VERW, LAR LSL, ARPL: not recognised in real and virtual-8086 mode
+// (#UD); their protected-mode forms arrive with the protected-mode issue
+export function grp6(op: u32): void { ud(); }
+export function lar<T>(): void { ud(); }
+export function lsl<T>(): void { ud(); }
+export function arpl(): void { ud(); }
+
+// x87 escape with no FPU present: #NM when CR0.EM or CR0.TS is set, otherwise nothing happens
+// (a floating-point unit arrives with its issue; CPUID does not advertise one)
+export function fpu_esc(): void {
+  if (cr(0) & (CR0_EM | CR0_TS)) raise(NM, -1);
+}
+export function fwait(): void {
+  if ((cr(0) & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) raise(NM, -1);
+}

@@ -1,0 +1,116 @@
+/**
+ * The wasm core as the host sees it: instantiation, typed views of its state (offsets from
+ * tools/layout.mjs via src/gen/layout.ts) and the few exported functions.
+ */
+import * as L from './gen/layout.js';
+
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ramBytes: number): number;
+  mapPages(phys: number, size: number, wasm: number, type: number): void;
+  reset(): void;
+  run(budget: number): number;
+  stateChanged(): void;
+  insnLength(p: number, is32: number): number;
+  flushTlb(): void;
+  getEflags(): number;
+  setEflags(v: number): void;
+}
+
+export interface MmioHandler {
+  read(addr: number, size: number): number;
+  write(addr: number, size: number, value: number): void;
+}
+
+/** Page-map entry types (assembly/cpu/memory.ts P_*). */
+export const P_RAM = 1;
+export const P_ROM = 2;
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** Loads the compiled core (build/core.wasm), once per process. */
+export async function loadCoreModule(): Promise<WebAssembly.Module> {
+  if (cachedModule) return cachedModule;
+  const url = new URL('../build/core.wasm', import.meta.url);
+  let bytes: Uint8Array;
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      bytes = await readFile(url);
+    } catch {
+      throw new Error(`the core is not built (${url.pathname} missing): run npm run build`);
+    }
+  } else {
+    bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  }
+  cachedModule = await WebAssembly.compile(bytes);
+  return cachedModule;
+}
+
+export class Core {
+  readonly exports: CoreExports;
+  mmio: MmioHandler = { read: (_a, size) => (size === 4 ? 0xffffffff : (1 << (size * 8)) - 1), write: () => {} };
+  private buf!: ArrayBuffer;
+  u8!: Uint8Array;
+  u32!: Uint32Array;
+  dv!: DataView;
+
+  constructor(module: WebAssembly.Module) {
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        abort: (_msg: number, _file: number, line: number, col: number) => {
+          throw new Error(`core abort at ${line}:${col}`);
+        },
+        mmioRead: (addr: number, size: number) => this.mmio.read(addr >>> 0, size) >>> 0,
+        mmioWrite: (addr: number, size: number, value: number) => this.mmio.write(addr >>> 0, size, value >>> 0),
+      },
+    });
+    this.exports = instance.exports as unknown as CoreExports;
+    this.refresh();
+  }
+
+  static async create(): Promise<Core> {
+    return new Core(await loadCoreModule());
+  }
+
+  /** Views must be renewed after the memory grows. */
+  refresh(): void {
+    const b = this.exports.memory.buffer;
+    if (b === this.buf) return;
+    this.buf = b;
+    this.u8 = new Uint8Array(b);
+    this.u32 = new Uint32Array(b);
+    this.dv = new DataView(b);
+  }
+
+  get32(off: number): number { return this.u32[off >>> 2]!; }
+  set32(off: number, v: number): void { this.u32[off >>> 2] = v >>> 0; }
+  get64(off: number): bigint { return this.dv.getBigUint64(off, true); }
+  set64(off: number, v: bigint): void { this.dv.setBigUint64(off, v, true); }
+
+  reg32(r: number): number { return this.u32[(L.REGS >>> 2) + r]!; }
+  setReg32(r: number, v: number): void { this.u32[(L.REGS >>> 2) + r] = v >>> 0; }
+  get eip(): number { return this.get32(L.EIP); }
+  set eip(v: number) { this.set32(L.EIP, v); }
+  segSel(s: number): number { return this.get32(L.SEG_SEL + 4 * s); }
+  segBase(s: number): number { return this.get32(L.SEG_BASE + 4 * s); }
+  setSeg(s: number, sel: number, base: number, limit: number, attr: number): void {
+    this.set32(L.SEG_SEL + 4 * s, sel);
+    this.set32(L.SEG_BASE + 4 * s, base);
+    this.set32(L.SEG_LIMIT + 4 * s, limit);
+    this.set32(L.SEG_ATTR + 4 * s, attr);
+  }
+  /** EFLAGS with the lazily computed arithmetic flags folded in (the core evaluates them). */
+  get eflags(): number { return this.exports.getEflags() >>> 0; }
+  set eflags(v: number) { this.exports.setEflags(v); }
+
+  get exitReason(): number { return this.get32(L.EXIT_REASON); }
+  get icount(): bigint { return this.get64(L.ICOUNT); }
+  exitCount(reason: number): bigint { return this.get64(L.EXIT_COUNT + 8 * reason); }
+
+  /** Guest RAM as a view (valid until the memory grows). */
+  ram(): Uint8Array {
+    const bytes = this.get32(L.GUEST_RAM_BYTES);
+    return new Uint8Array(this.buf, L.RAM_BASE, bytes);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The device model: one device per file behind one small interface, and the I/O bus that
+ * routes port accesses to them. The bus owns access-width splitting: a device declares the
+ * widths it accepts and the bus breaks wider accesses into byte accesses at consecutive ports
+ * (as the ISA bus does).
+ */
+export interface PortRange {
+  start: number;
+  count: number;
+}
+
+export interface Device {
+  readonly name: string;
+  /** Ports this device decodes. */
+  readonly ports?: PortRange[];
+  /** Access widths (bytes) the device handles itself; others are split into bytes. Default [1]. */
+  readonly widths?: number[];
+  reset?(): void;
+  ioRead?(port: number, size: number): number;
+  ioWrite?(port: number, size: number, value: number): void;
+  /** Advances the device to virtual time `now` (ns); returns the next deadline or undefined. */
+  tick?(now: number): number | undefined;
+  save?(): Record<string, unknown>;
+  load?(state: Record<string, unknown>): void;
+}
+
+export type Logger = (msg: string) => void;
+
+export class IoBus {
+  private readonly map = new Map<number, Device>();
+  private readonly warned = new Set<number>();
+  readonly devices: Device[] = [];
+
+  constructor(private readonly log: Logger = () => {}) {}
+
+  attach(dev: Device): void {
+    for (const r of dev.ports ?? []) {
+      for (let p = r.start; p < r.start + r.count; p++) {
+        const other = this.map.get(p);
+        if (other) throw new Error(`port 0x${p.toString(16)} claimed by both ${other.name} and ${dev.name}`);
+        this.map.set(p, dev);
+      }
+    }
+    this.devices.push(dev);
+  }
+
+  claims(port: number): boolean {
+    return this.map.has(port);
+  }
+
+  read(port: number, size: number): number {
+    const dev = this.map.get(port);
+    if (dev?.ioRead && (dev.widths ?? [1]).includes(size)) return dev.ioRead(port, size) >>> 0;
+    if (size > 1) {
+      let v = 0;
+      for (let i = 0; i < size; i++) v |= this.read((port + i) & 0xffff, 1) << (8 * i);
+      return v >>> 0;
+    }
+    return this.unclaimed(port, 'read', dev);
+  }
+
+  write(port: number, size: number, value: number): void {
+    const dev = this.map.get(port);
+    if (dev?.ioWrite && (dev.widths ?? [1]).includes(size)) {
+      dev.ioWrite(port, size, value);
+      return;
+    }
+    if (size > 1) {
+      for (let i = 0; i < size; i++) this.write((port + i) & 0xffff, 1, (value >>> (8 * i)) & 0xff);
+      return;
+    }
+    this.unclaimed(port, 'write', dev);
+  }
+
+  /** Nothing decodes the port: reads float high, writes vanish; logged once per port. */
+  private unclaimed(port: number, what: string, dev?: Device): number {
+    if (!this.warned.has(port)) {
+      this.warned.add(port);
+      this.log(`io: ${what} of unclaimed port 0x${port.toString(16)}${dev ? ` (${dev.name} does not ${what})` : ''}`);
+    }
+    return 0xff;
+  }
+
+  reset(): void {
+    for (const d of this.devices) d.reset?.();
+  }
+}

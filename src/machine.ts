@@ -1,0 +1,200 @@
+/**
+ * A virtual PC: the core, its memory map, the I/O bus with its devices, and the run loop that
+ * turns VM exits into device accesses and back. The path of an exit: core.run() returns a
+ * basic exit reason -> handleExit() switches on it -> one handler per exit class (src/exits/)
+ * -> the bus/device/policy -> the handler sets the completion (EXIT_PENDING) -> core.run().
+ */
+import * as L from './gen/layout.js';
+import { Core, P_RAM, P_ROM } from './core.js';
+import { IoBus, type Device, type Logger } from './devices/device.js';
+import { CpuidPolicy } from './policy/cpuid.js';
+import { ExitStats } from './stats.js';
+import { ExitReason, type ExitAction, type StopWhy } from './exits/reasons.js';
+import { handleIo } from './exits/io.js';
+import { handleCpuid } from './exits/cpuid.js';
+import { handleHlt } from './exits/hlt.js';
+import { handleTripleFault } from './exits/triple-fault.js';
+import { handleException, type ExceptionInfo } from './exits/exception.js';
+import { handleMsr } from './exits/msr.js';
+import { handleVmcall } from './exits/vmcall.js';
+import { handleRdtsc } from './exits/rdtsc.js';
+import { handleInterruptWindow } from './exits/interrupt-window.js';
+
+export interface MachineOptions {
+  /** Guest RAM in bytes (default 128 MiB). */
+  memory?: number;
+  /** A ROM image mapped to end at 0xFFFFF (its last 128 KiB) and at 0xFFFFFFFF. */
+  bios?: Uint8Array;
+  /** Flat RAM with no holes and no ROM (CPU test harnesses). */
+  flat?: boolean;
+  /** Guest time from the instruction counter (default true): runs repeat bit for bit. */
+  deterministic?: boolean;
+  log?: Logger;
+}
+
+export interface StopInfo {
+  why: StopWhy;
+  message?: string;
+  instructions: bigint;
+}
+
+export const MAX_ROM = 0x100000;
+const SLICE = 1 << 22; // instructions per core.run() when nothing else limits it
+const now = () => performance.now() * 1e6;
+
+export class Machine {
+  readonly core: Core;
+  readonly bus: IoBus;
+  readonly cpuid = new CpuidPolicy();
+  readonly stats = new ExitStats();
+  readonly hypercalls = new Map<number, (m: Machine) => number>();
+  readonly log: Logger;
+  readonly ramBytes: number;
+  /** Decides intercepted exceptions; default: re-inject. */
+  onException?: (ex: ExceptionInfo) => 'inject' | 'stop';
+  onInterruptWindow?: () => void;
+
+  private constructor(core: Core, opts: MachineOptions) {
+    this.core = core;
+    this.log = opts.log ?? (() => {});
+    this.bus = new IoBus(this.log);
+    this.ramBytes = opts.memory ?? 128 * 1024 * 1024;
+    if (!Number.isInteger(this.ramBytes) || this.ramBytes < 0x10000 || this.ramBytes > 0xc0000000) {
+      throw new Error(`memory size ${this.ramBytes} is out of range (64 KiB to 3 GiB)`);
+    }
+    if (!core.exports.init(this.ramBytes)) throw new Error(`cannot allocate ${this.ramBytes} bytes of guest RAM`);
+    core.refresh();
+    core.set32(L.GUEST_RAM_BYTES, this.ramBytes);
+    this.mapMemory(opts);
+    core.set32(L.CTL_DETERMINISTIC, opts.deterministic === false ? 0 : 1);
+    // every port exits to the host until a device moves into the core
+    core.u8.fill(0xff, L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE);
+    core.exports.reset();
+  }
+
+  static async create(opts: MachineOptions = {}): Promise<Machine> {
+    return new Machine(await Core.create(), opts);
+  }
+
+  private mapMemory(opts: MachineOptions): void {
+    const c = this.core.exports;
+    const ram = this.ramBytes;
+    const pageUp = (n: number) => Math.ceil(n / 4096) * 4096;
+    if (opts.flat) {
+      c.mapPages(0, pageUp(ram), L.RAM_BASE, P_RAM);
+    } else {
+      // conventional memory, the legacy hole 0xA0000-0xFFFFF, extended memory (PC AT map)
+      c.mapPages(0, Math.min(ram, 0xa0000), L.RAM_BASE, P_RAM);
+      if (ram > 0x100000) c.mapPages(0x100000, pageUp(ram - 0x100000), L.RAM_BASE + 0x100000, P_RAM);
+    }
+    if (opts.bios) this.loadRom(opts.bios);
+  }
+
+  private loadRom(rom: Uint8Array): void {
+    if (rom.length === 0) throw new Error('the ROM image is empty');
+    if (rom.length > MAX_ROM) throw new Error(`the ROM image is ${rom.length} bytes; at most ${MAX_ROM} are supported`);
+    const size = Math.ceil(rom.length / 4096) * 4096;
+    const base = L.ROM_BASE;
+    this.core.u8.fill(0xff, base, base + size);
+    this.core.u8.set(rom, base + size - rom.length); // the image ends at the top of the window
+    const c = this.core.exports;
+    c.mapPages(0x100000000 - size, size, base, P_ROM);
+    const low = Math.min(size, 0x20000);
+    c.mapPages(0x100000 - low, low, base + size - low, P_ROM);
+    this.core.set32(L.GUEST_ROM_BYTES, rom.length);
+  }
+
+  attach(dev: Device): void {
+    this.bus.attach(dev);
+  }
+
+  /** Copies bytes into guest physical RAM (loaders). */
+  writePhys(addr: number, bytes: Uint8Array): void {
+    if (addr < 0 || addr + bytes.length > this.ramBytes) throw new Error(`load at 0x${addr.toString(16)} overruns guest RAM`);
+    this.core.u8.set(bytes, L.RAM_BASE + addr);
+  }
+
+  get instructions(): bigint {
+    return this.core.icount;
+  }
+
+  /** Queues an event for delivery at the next entry (VM-entry injection). */
+  inject(ex: ExceptionInfo): void {
+    const info = (ex.vector & 0xff) | ((ex.type & 7) << 8) | (ex.error !== undefined ? 1 << 11 : 0) | 0x80000000;
+    this.core.set32(L.ENTRY_INTR_INFO, info);
+    this.core.set32(L.ENTRY_INTR_ERROR, ex.error ?? 0);
+  }
+
+  /** Advances virtual time to the next device event; false if there is none. */
+  waitForEvent(): boolean {
+    return false;
+  }
+
+  /** The host's clock in TSC ticks (1 GHz) for non-deterministic runs. */
+  tscNow(): bigint {
+    return BigInt(Math.floor(now()));
+  }
+
+  /** Runs until the guest stops or `limit` instructions have retired in total. */
+  run(limit?: bigint): StopInfo {
+    const core = this.core;
+    const run = core.exports.run;
+    const stats = this.stats;
+    if (stats.startNs === 0) stats.startNs = now();
+    try {
+      for (;;) {
+        let budget = SLICE;
+        if (limit !== undefined) {
+          const left = limit - core.icount;
+          if (left <= 0n) return this.stop('limit');
+          if (left < BigInt(budget)) budget = Number(left);
+        }
+        if (!core.get32(L.CTL_DETERMINISTIC)) core.set64(L.HOST_TSC, this.tscNow());
+        const t0 = now();
+        const reason = run(budget);
+        const t1 = now();
+        stats.guestNs += t1 - t0;
+        const action = this.handleExit(reason);
+        stats.record(reason, now() - t1);
+        if (action.stop) return this.stop(action.why, action.message);
+      }
+    } finally {
+      stats.endNs = now();
+      for (const d of this.bus.devices) (d as { flush?: () => void }).flush?.();
+    }
+  }
+
+  private stop(why: StopWhy, message?: string): StopInfo {
+    const s: StopInfo = { why, instructions: this.core.icount };
+    if (message !== undefined) s.message = message;
+    return s;
+  }
+
+  handleExit(reason: number): ExitAction {
+    switch (reason) {
+      case ExitReason.IO_INSTRUCTION: return handleIo(this);
+      case ExitReason.PREEMPTION_TIMER: return { stop: false };
+      case ExitReason.HLT: return handleHlt(this);
+      case ExitReason.CPUID: return handleCpuid(this);
+      case ExitReason.EXCEPTION_OR_NMI: return handleException(this);
+      case ExitReason.TRIPLE_FAULT: return handleTripleFault(this);
+      case ExitReason.RDMSR: return handleMsr(this, false);
+      case ExitReason.WRMSR: return handleMsr(this, true);
+      case ExitReason.VMCALL: return handleVmcall(this);
+      case ExitReason.RDTSC: return handleRdtsc(this);
+      case ExitReason.INTERRUPT_WINDOW: return handleInterruptWindow(this);
+      default:
+        return { stop: true, why: 'error', message: `unexpected exit reason ${reason}` };
+    }
+  }
+
+  /** In-core exit counts (MMIO accesses are handled synchronously and only counted). */
+  coreOnlyExits(): Map<number, number> {
+    return new Map([[ExitReason.EPT_VIOLATION, Number(this.core.exitCount(ExitReason.EPT_VIOLATION))]]);
+  }
+
+  tlbStats(): { misses: bigint; flushFull: bigint; flushOne: bigint } {
+    const c = this.core;
+    return { misses: c.get64(L.TLB_MISSES), flushFull: c.get64(L.TLB_FLUSH_FULL), flushOne: c.get64(L.TLB_FLUSH_ONE) };
+  }
+}

@@ -1,0 +1,107 @@
+// The one declaration of where the core keeps its state in wasm linear memory.
+// tools/gen.mjs turns it into assembly/gen/layout.ts (constants for the core) and
+// src/gen/layout.ts (offsets and typed field tables for the host); test/layout.test.ts
+// checks that both agree and are current.
+//
+//  wasm linear memory
+//  0x0000_0000 +------------------------------+
+//              | CPU state: GPRs, EIP, flags, |  STATE (4 KiB): registers, segment caches,
+//              | segment caches, CRs, DRs,    |  control registers, the exit record, the
+//              | exit record, controls,       |  VMCS-like controls and the counters
+//              | counters                     |
+//  0x0000_1000 +------------------------------+
+//              | I/O bitmap, 64 Ki bits       |  1 = an access to that port exits (reason 30)
+//  0x0000_3000 +------------------------------+
+//              | MSR bitmap (reserved)        |
+//  0x0000_4000 +------------------------------+
+//              | core device state (PIC, PIT) |  reserved for the in-core devices
+//  0x0001_0000 +------------------------------+
+//              | TLB valid-page list          |  linear pages with a live TLB entry
+//  0x0010_0000 +------------------------------+
+//              | soft TLB, 1 Mi x u32         |  by linear page: (wasm page ^ linear page) | flags
+//  0x0050_0000 +------------------------------+
+//              | physical page map, 1 Mi x u32|  by physical page: wasm page address | type
+//  0x0090_0000 +------------------------------+
+//              | ROM image (up to 1 MiB)      |  mapped below 1 MiB and below 4 GiB
+//  0x00A0_0000 +------------------------------+
+//              | (reserved: decode cache)     |
+//  0x00F0_0000 +------------------------------+
+//              | AssemblyScript static data   |  lookup tables (asconfig.json memoryBase)
+//  0x0100_0000 +------------------------------+
+//              | guest RAM                    |  guest physical 0 .. ramSize
+//              +------------------------------+
+
+export const regions = [
+  { name: 'STATE', base: 0x0000_0000, size: 0x1000 },
+  { name: 'IO_BITMAP', base: 0x0000_1000, size: 0x2000 },
+  { name: 'MSR_BITMAP', base: 0x0000_3000, size: 0x1000 },
+  { name: 'DEVICES', base: 0x0000_4000, size: 0xC000 },
+  { name: 'TLB_LIST', base: 0x0001_0000, size: 0x000F_0000 },
+  { name: 'TLB', base: 0x0010_0000, size: 0x0040_0000 },
+  { name: 'PMAP', base: 0x0050_0000, size: 0x0040_0000 },
+  { name: 'ROM', base: 0x0090_0000, size: 0x0010_0000 },
+  { name: 'CODE_CACHE', base: 0x00A0_0000, size: 0x0050_0000 },
+  { name: 'AS_DATA', base: 0x00F0_0000, size: 0x0010_0000 },
+  { name: 'RAM', base: 0x0100_0000, size: 0 },
+];
+
+// Fields of STATE: [name, type, count, gloss]. Offsets are assigned in order, each aligned
+// to its size. Renaming or reordering a field changes the save-state version.
+export const fields = [
+  // general registers in encoding order: EAX ECX EDX EBX ESP EBP ESI EDI
+  ['REGS', 'u32', 8, 'general-purpose registers, encoding order'],
+  ['EIP', 'u32', 1, 'instruction pointer'],
+  ['EFLAGS', 'u32', 1, 'EFLAGS without the six arithmetic flags while CC_OP is live'],
+  ['CC_OP', 'u32', 1, 'lazy flags: which operation last set the arithmetic flags (cpu/flags.ts)'],
+  ['CC_DST', 'u32', 1, 'lazy flags: result'],
+  ['CC_SRC', 'u32', 1, 'lazy flags: second operand (or the flags themselves for CC_EFLAGS)'],
+  ['CC_SRC2', 'u32', 1, 'lazy flags: carry-in or shift count'],
+  // segment registers in encoding order ES CS SS DS FS GS, then LDTR and TR
+  ['SEG_SEL', 'u32', 8, 'selectors: ES CS SS DS FS GS LDTR TR'],
+  ['SEG_BASE', 'u32', 8, 'descriptor cache: base'],
+  ['SEG_LIMIT', 'u32', 8, 'descriptor cache: limit in bytes'],
+  ['SEG_ATTR', 'u32', 8, 'descriptor cache: attribute bits 8-15 and 20-23 of the descriptor high word'],
+  ['GDTR_BASE', 'u32', 1, ''],
+  ['GDTR_LIMIT', 'u32', 1, ''],
+  ['IDTR_BASE', 'u32', 1, ''],
+  ['IDTR_LIMIT', 'u32', 1, ''],
+  ['CR', 'u32', 8, 'CR0..CR7 (CR1, CR5-7 unused)'],
+  ['DR', 'u32', 8, 'DR0..DR7'],
+  ['CPL', 'u32', 1, 'current privilege level'],
+  ['A20_MASK', 'u32', 1, 'AND mask applied to physical addresses (bit 20 clear when the gate is closed)'],
+  ['ACTIVITY', 'u32', 1, '0 active, 1 HLT, 2 shutdown'],
+  ['SHADOW', 'u32', 1, 'interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction'],
+  ['INTR_LINE', 'u32', 1, 'the INTR pin as the host drives it'],
+  ['INTR_VECTOR', 'u32', 1, 'vector supplied with INTR (the acknowledge cycle)'],
+  ['NMI_PENDING', 'u32', 1, 'an NMI edge waits to be taken'],
+  ['NMI_BLOCKED', 'u32', 1, 'in the NMI handler until IRET'],
+  ['GUEST_RAM_BYTES', 'u32', 1, 'bytes of guest RAM'],
+  ['GUEST_ROM_BYTES', 'u32', 1, 'bytes of the ROM image'],
+  // the exit record (SDM Vol. 3C 25.9 and appendix C)
+  ['EXIT_REASON', 'u32', 1, 'basic exit reason of the last exit'],
+  ['EXIT_QUAL', 'u32', 1, 'exit qualification'],
+  ['EXIT_INSN_LEN', 'u32', 1, 'length of the instruction that exited'],
+  ['EXIT_GUEST_LINEAR', 'u32', 1, 'guest linear address (string I/O, EPT violation)'],
+  ['EXIT_GUEST_PHYS', 'u32', 1, 'guest physical address (EPT violation)'],
+  ['EXIT_INTR_INFO', 'u32', 1, 'exit interruption information: vector, type, error-code valid, valid'],
+  ['EXIT_INTR_ERROR', 'u32', 1, 'exit interruption error code'],
+  ['EXIT_DATA', 'u32', 1, 'I/O data: what OUT wrote, where the host puts what IN reads'],
+  ['EXIT_PENDING', 'u32', 1, 'the exiting instruction waits for the host to complete it on resume'],
+  ['ENTRY_INTR_INFO', 'u32', 1, 'VM-entry event injection: vector, type, error-code valid, valid (bit 31)'],
+  ['ENTRY_INTR_ERROR', 'u32', 1, 'error code for the injected event'],
+  // VMCS-like controls, set by the host
+  ['CTL_HLT_EXIT', 'u32', 1, 'HLT exits (reason 12)'],
+  ['CTL_RDTSC_EXIT', 'u32', 1, 'RDTSC exits (reason 16)'],
+  ['CTL_INTWIN_EXIT', 'u32', 1, 'exit (reason 7) as soon as the guest can take an interrupt'],
+  ['CTL_EXC_BITMAP', 'u32', 1, 'exceptions whose bit is set exit (reason 0) instead of being delivered'],
+  ['CTL_DETERMINISTIC', 'u32', 1, 'guest time derives from the instruction counter'],
+  ['TSC_OFFSET', 'u64', 1, 'added to the guest TSC'],
+  ['HOST_TSC', 'u64', 1, 'the host clock in TSC ticks, written by the host when not deterministic'],
+  // counters
+  ['ICOUNT', 'u64', 1, 'retired instructions (each REP iteration counts once)'],
+  ['TLB_HITS', 'u64', 1, 'reserved: hits are not counted on the fast path'],
+  ['TLB_MISSES', 'u64', 1, 'TLB fills by page walk'],
+  ['TLB_FLUSH_FULL', 'u64', 1, 'full flushes'],
+  ['TLB_FLUSH_ONE', 'u64', 1, 'single-page flushes (INVLPG)'],
+  ['EXIT_COUNT', 'u64', 64, 'exits per basic reason'],
+];
