@@ -155,8 +155,9 @@ async function conformance(argv: string[]): Promise<number> {
   }
   const { runSst } = await import('./conformance/sst.js');
   const { MachineSstCpu } = await import('./conformance/sst-core.js');
+  const { explain386 } = await import('./conformance/sst-386.js');
   const cpu = await MachineSstCpu.create();
-  const opts: Parameters<typeof runSst>[2] = {};
+  const opts: Parameters<typeof runSst>[2] = { explain: explain386 };
   if (filter !== undefined) opts.filter = filter;
   if (maxPerFile !== undefined) opts.maxPerFile = maxPerFile;
   const summary = await runSst(cpu, dir, opts);

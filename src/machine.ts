@@ -53,6 +53,9 @@ export class Machine {
   /** Decides intercepted exceptions; default: re-inject. */
   onException?: (ex: ExceptionInfo) => 'inject' | 'stop';
   onInterruptWindow?: () => void;
+  /** Consecutive exits with no instruction retired before the run is declared stuck
+   * (a guest faulting in its own exception handler forever, with every fault intercepted). */
+  maxStall = 1_000_000;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.core = core;
@@ -141,6 +144,8 @@ export class Machine {
     const run = core.exports.run;
     const stats = this.stats;
     if (stats.startNs === 0) stats.startNs = now();
+    let stall = 0;
+    let lastIcount = core.icount;
     try {
       for (;;) {
         let budget = SLICE;
@@ -157,6 +162,13 @@ export class Machine {
         const action = this.handleExit(reason);
         stats.record(reason, now() - t1);
         if (action.stop) return this.stop(action.why, action.message);
+        const ic = core.icount;
+        if (ic !== lastIcount) {
+          lastIcount = ic;
+          stall = 0;
+        } else if (++stall >= this.maxStall) {
+          return this.stop('error', `no progress after ${stall} exits (last: ${reason}) at ${core.segSel(1).toString(16)}:${core.eip.toString(16)}`);
+        }
       }
     } finally {
       stats.endNs = now();

@@ -16,11 +16,16 @@ export class MachineSstCpu implements SstCpu {
   private startIp = 0;
   private startCs = 0;
   private sawUd = false;
+  private firstFault: number | undefined;
 
   private constructor(readonly m: Machine) {
-    m.core.set32(L.CTL_EXC_BITMAP, 1 << 6);
+    // every exception is intercepted (and re-injected) to learn what the test instruction raised
+    m.core.set32(L.CTL_EXC_BITMAP, 0xffffffff);
+    m.maxStall = 1000;
     m.onException = (ex) => {
-      if (ex.vector === 6 && m.core.eip === this.startIp && m.core.segSel(1) === this.startCs) this.sawUd = true;
+      const atStart = m.core.eip === this.startIp && m.core.segSel(1) === this.startCs && ex.type === 3;
+      if (atStart && this.firstFault === undefined) this.firstFault = ex.vector;
+      if (atStart && ex.vector === 6) this.sawUd = true;
       return 'inject';
     };
   }
@@ -46,6 +51,7 @@ export class MachineSstCpu implements SstCpu {
     this.startIp = c.eip;
     this.startCs = regs.cs & 0xffff;
     this.sawUd = false;
+    this.firstFault = undefined;
     c.exports.stateChanged();
   }
 
@@ -55,9 +61,10 @@ export class MachineSstCpu implements SstCpu {
       case 'halted':
       case 'idle':
         return { outcome: this.sawUd ? 'ud' : 'hlt' };
-      case 'limit':
-        return { outcome: 'budget' };
       default:
+        // after a #UD the 286 never saw, the "handler" is whatever the test's memory holds
+        if (this.sawUd) return { outcome: 'ud' };
+        if (stop.why === 'limit') return { outcome: 'budget' };
         return { outcome: 'error', detail: stop.message ?? stop.why };
     }
   }
@@ -70,6 +77,10 @@ export class MachineSstCpu implements SstCpu {
     out.ip = c.eip & 0xffff;
     out.flags = c.eflags & 0xffff;
     return out;
+  }
+
+  faultAtStart(): number | undefined {
+    return this.firstFault;
   }
 
   readByte(addr: number): number {

@@ -42,6 +42,8 @@ export interface SstCpu {
   regs(): Record<RegName, number>;
   /** One byte at a physical address. */
   readByte(addr: number): number;
+  /** The exception vector the core raised at the test's own instruction in the last run, if any. */
+  faultAtStart?(): number | undefined;
 }
 
 /** One entry of metadata.json `opcodes` (or of an opcode's `reg` table). */
@@ -81,6 +83,12 @@ export interface SstOptions {
    * otherwise push different FLAGS images for PUSHF/INT/exceptions.
    */
   keepInitIoplNt?: boolean;
+  /**
+   * Names the documented reason a failing test differs on this CPU (a 386-class core run
+   * against 286 captures), or undefined. Explained failures still count as failed; they are
+   * tallied per class so that unexplained ones stand out.
+   */
+  explain?: (key: string, test: MooTest, cpu: SstCpu) => string | undefined;
 }
 
 export interface FileStats {
@@ -98,6 +106,8 @@ export interface Summary {
   skipped: number;
   lockUd: number;
   perFile: Map<string, FileStats>;
+  /** Failures per documented class (SstOptions.explain); failures with no class: 'unexplained'. */
+  classes: Map<string, number>;
 }
 
 /** Outcome of one test. */
@@ -294,7 +304,7 @@ export async function runSst(cpu: SstCpu, dir: string, opts: SstOptions = {}): P
     .filter((f) => MOO_FILE_RE.test(f) && matchesFilter(f, opts.filter))
     .sort();
 
-  const summary: Summary = { passed: 0, failed: 0, skipped: 0, lockUd: 0, perFile: new Map() };
+  const summary: Summary = { passed: 0, failed: 0, skipped: 0, lockUd: 0, perFile: new Map(), classes: new Map() };
   let skippedRevoked = 0;
   let skippedStatus = 0;
 
@@ -338,7 +348,9 @@ export async function runSst(cpu: SstCpu, dir: string, opts: SstOptions = {}): P
       else if (verdict.kind === 'lockUd') stats.lockUd++;
       else {
         stats.failed++;
-        if (stats.failures.length < maxFailures) stats.failures.push(describeFailure(file, test, verdict.diffs));
+        const cls = opts.explain?.(key, test, cpu) ?? 'unexplained';
+        summary.classes.set(cls, (summary.classes.get(cls) ?? 0) + 1);
+        if (stats.failures.length < maxFailures) stats.failures.push(`[${cls}] ${describeFailure(file, test, verdict.diffs)}`);
       }
     }
 
@@ -355,6 +367,10 @@ export async function runSst(cpu: SstCpu, dir: string, opts: SstOptions = {}): P
   log(`${files.length} file(s) from ${dir}`);
   log(`skipped: ${summary.skipped} (${skippedStatus} by opcode status, ${skippedRevoked} revoked)`);
   log(`lockUd: ${summary.lockUd} (LOCK-prefixed tests the core rejected with #UD)`);
+  if (opts.explain && summary.failed) {
+    log('failure classes:');
+    for (const [cls, n] of [...summary.classes].sort((a, b) => b[1] - a[1])) log(`  ${String(n).padStart(6)} ${cls}`);
+  }
   log(`${summary.passed} passed, ${summary.failed} failed`);
   return summary;
 }

@@ -1,0 +1,247 @@
+/**
+ * The wasmvisor benchmark (npm run bench; bench/run.mjs bundles this file with esbuild and runs
+ * it, so it measures the host as it is in src/, not a stale dist/).
+ *
+ * 1. intloop (bench/intloop.bin as -bios): a fixed real-mode integer workload. Its console line
+ *    must equal bench/intloop.expected. Reported per run: instructions retired, seconds spent in
+ *    Machine.run() and guest MIPS; then the best and the median of the runs.
+ * 2. the demo ROM (firmware/demo.bin): instructions, seconds, MIPS; output checked against
+ *    firmware/demo.expected.
+ * 3. exit statistics and TLB counters of the last intloop run.
+ * 4. a native JavaScript reference loop interleaved with the intloop runs, and intloop's MIPS
+ *    relative to it (see nativeReference below): the figure to compare across days.
+ *
+ * Options: --runs N (intloop runs, default 3), --quick (one intloop run).
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Machine } from '../src/machine.js';
+import { DebugCon } from '../src/devices/debugcon.js';
+
+const root = new URL('../', import.meta.url);
+const file = (p: string) => readFileSync(new URL(p, root));
+
+class BenchError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// The native reference.
+//
+// The absolute MIPS depends on the host CPU, its clock at the moment and on whatever else shares
+// the machine (this one has 2 cores shared with builds and tests, and a hypervisor that steals
+// time). A plain JS loop running in the same process under the same conditions is slowed down
+// the same way, so intloop's MIPS divided by the loop's rate stays comparable across days, loads
+// and machines (as long as Node/V8 stays the same): "guest instructions the emulator retires in
+// the time native JS does one unit of comparable work".
+//
+// To see the same conditions, the reference does not run once before or after the guest: the
+// guest runs in slices of SLICE instructions and a short burst of the reference runs after each
+// slice, so both are sampled across the same stretch of wall time. Each side is timed on its
+// own (the guest's seconds exclude the bursts).
+//
+// The loop is a table-driven CRC-32 (the algorithm intloop also runs in the guest) over a
+// 64 KiB buffer: a byte load, a table load, an xor and a shift per step, much like the
+// load/ALU mix of an interpreter's inner loop. Its unit, "Mops", is a million bytes per second.
+// ---------------------------------------------------------------------------------------------
+
+const SLICE = 10_000_000n; // guest instructions between reference bursts
+const BURST = 64; // passes over the 64 KiB buffer per burst (~4 M bytes, ~20 ms at ~200 Mops)
+
+function crcTable(): Int32Array {
+  const t = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+function crc32(t: Int32Array, buf: Uint8Array, crc: number): number {
+  crc = ~crc;
+  for (let i = 0; i < buf.length; i++) crc = t[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
+  return ~crc;
+}
+
+class NativeReference {
+  private readonly table = crcTable();
+  private readonly buf = new Uint8Array(1 << 16);
+  private crc = 0;
+  ops = 0;
+  seconds = 0;
+
+  constructor() {
+    let x = 2463534242;
+    for (let i = 0; i < this.buf.length; i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      this.buf[i] = x & 0xff;
+    }
+    // the standard check value, and a warm-up so that the loop is optimised before it is timed
+    if (crc32(this.table, new TextEncoder().encode('123456789'), 0) >>> 0 !== 0xcbf43926) throw new BenchError('native CRC-32 is wrong');
+    for (let i = 0; i < 200; i++) this.crc = crc32(this.table, this.buf, this.crc);
+  }
+
+  burst(passes = BURST): void {
+    const t0 = performance.now();
+    let crc = this.crc;
+    for (let p = 0; p < passes; p++) crc = crc32(this.table, this.buf, crc);
+    this.seconds += (performance.now() - t0) / 1e3;
+    this.crc = crc; // kept, so the work cannot be optimised away
+    this.ops += passes * this.buf.length;
+  }
+
+  reset(): void {
+    this.ops = 0;
+    this.seconds = 0;
+  }
+
+  get mops(): number {
+    return this.ops / this.seconds / 1e6;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface RunResult {
+  instructions: bigint;
+  seconds: number;
+  mips: number;
+  /** the reference's rate measured alongside this run (NaN without one) */
+  nativeMops: number;
+  ratio: number;
+  output: string;
+  machine: Machine;
+}
+
+/** Creates a fresh machine for `bios` (not timed) and runs it to the end. Only Machine.run()
+ * is timed; with `native`, a reference burst runs after every SLICE instructions. */
+async function runRom(bios: Uint8Array, native?: NativeReference): Promise<RunResult> {
+  const m = await Machine.create({ memory: 16 << 20, bios });
+  const chunks: Uint8Array[] = [];
+  m.attach(new DebugCon(0xe9, (b) => chunks.push(b.slice())));
+  native?.reset();
+  let seconds = 0;
+  let pausedNs = 0;
+  for (;;) {
+    const t0 = performance.now();
+    const stop = m.run(native ? m.instructions + SLICE : undefined);
+    const t1 = performance.now();
+    seconds += (t1 - t0) / 1e3;
+    if (stop.why === 'halted') break;
+    if (stop.why !== 'limit') {
+      throw new BenchError(`guest stopped (${stop.why}${stop.message ? ': ' + stop.message : ''}) after ${stop.instructions} instructions`);
+    }
+    native!.burst();
+    pausedNs += (performance.now() - t1) * 1e6;
+  }
+  // the machine's exit statistics count wall time from its first entry to its last exit: take
+  // out the time it sat paused for the reference, which is not the machine's
+  m.stats.startNs += pausedNs;
+  const instructions = m.instructions;
+  const mips = Number(instructions) / seconds / 1e6;
+  const nativeMops = native && native.ops > 0 ? native.mops : NaN;
+  const output = Buffer.concat(chunks).toString('latin1');
+  return { instructions, seconds, mips, nativeMops, ratio: mips / nativeMops, output, machine: m };
+}
+
+function check(name: string, got: string, want: string): void {
+  if (got === want) return;
+  throw new BenchError(`${name}: wrong guest output\n--- expected\n${want}--- got\n${got}${got.endsWith('\n') ? '' : '\n'}---`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length & 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+const fmt = (x: number, d: number) => x.toFixed(d);
+
+/** Plain-text table: the first column left-aligned, the others right-aligned. */
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  let runs = 3;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--runs') runs = Number(argv[++i]);
+    else if (a === '--quick') runs = 1;
+    else throw new BenchError(`unknown option '${a}' (known: --runs N, --quick)`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new BenchError('--runs wants a positive integer');
+
+  const cpus = os.cpus();
+  console.log('wasmvisor benchmark');
+  console.log(`date      ${new Date().toISOString()}`);
+  console.log(`node      ${process.version} (V8 ${process.versions.v8})`);
+  console.log(`cpu       ${cpus[0]?.model ?? 'unknown'} x ${cpus.length}`);
+  console.log(`platform  ${os.platform()} ${os.release()} ${os.arch()}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log('');
+
+  const native = new NativeReference();
+
+  // 1. intloop
+  const intloop = file('bench/intloop.bin');
+  const intloopWant = file('bench/intloop.expected').toString('latin1');
+  const nIter = intloop.length >= 0xffe2 ? intloop[0xffe0]! | (intloop[0xffe1]! << 8) : NaN;
+  const results: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runRom(intloop, native);
+    check('intloop', r.output, intloopWant);
+    if (results.length && r.instructions !== results[0]!.instructions) {
+      throw new BenchError(`intloop retired ${r.instructions} instructions, run 1 retired ${results[0]!.instructions}`);
+    }
+    results.push(r);
+  }
+
+  // 2. the demo ROM (short: an untimed warm-up run first)
+  const demo = file('firmware/demo.bin');
+  const demoWant = file('firmware/demo.expected').toString('latin1');
+  check('demo', (await runRom(demo)).output, demoWant);
+  const d = await runRom(demo);
+  check('demo', d.output, demoWant);
+
+  const best = results.reduce((a, b) => (b.mips > a.mips ? b : a));
+  const med = (f: (r: RunResult) => number) => median(results.map(f));
+  const row = (name: string, insns: bigint, sec: number, mips: number, nat: number, ratio: number) =>
+    [name, String(insns), fmt(sec, 3), fmt(mips, 2), Number.isNaN(nat) ? '' : fmt(nat, 1), Number.isNaN(ratio) ? '' : fmt(ratio, 4)];
+  console.log(`guest workloads (seconds inside Machine.run(); 16 MiB RAM; native = CRC-32 reference in Mops)`);
+  console.log(table(
+    ['workload', 'instructions', 'seconds', 'MIPS', 'native', 'MIPS/Mops'],
+    [
+      ...results.map((r, i) => row(`intloop N=${nIter} run ${i + 1}`, r.instructions, r.seconds, r.mips, r.nativeMops, r.ratio)),
+      row('intloop best (by MIPS)', best.instructions, best.seconds, best.mips, best.nativeMops, best.ratio),
+      row('intloop median', best.instructions, med((r) => r.seconds), med((r) => r.mips), med((r) => r.nativeMops), med((r) => r.ratio)),
+      row('demo.bin', d.instructions, d.seconds, d.mips, NaN, NaN),
+    ],
+  ));
+  console.log(`output checked: intloop "${intloopWant.trimEnd()}", demo.bin ${demoWant.split('\n').length - 1} lines`);
+  console.log('');
+
+  // 3. exits and TLB of the last intloop run
+  const m = results[results.length - 1]!.machine;
+  console.log(`intloop exit statistics (last run; the slices of ${SLICE} instructions add PREEMPTION_TIMER exits)`);
+  console.log(m.stats.table(m.coreOnlyExits(), m.instructions));
+  const tlb = m.tlbStats();
+  console.log(`tlb: misses ${tlb.misses}, full flushes ${tlb.flushFull}, single flushes ${tlb.flushOne}`);
+  console.log('');
+
+  // 4. the summary
+  console.log(table(
+    ['summary', 'value', 'unit'],
+    [
+      ['intloop best', fmt(best.mips, 2), 'MIPS'],
+      ['intloop median', fmt(med((r) => r.mips), 2), 'MIPS'],
+      ['ratio median', fmt(med((r) => r.ratio), 4), 'intloop MIPS per native-JS Mops (compare this across days)'],
+      ['goal', '100', `MIPS: ${best.mips >= 100 ? 'reached' : `not reached (best run: ${fmt(best.mips, 0)}% of it)`}`],
+    ],
+  ));
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`bench: FAILED: ${e instanceof BenchError ? e.message : e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});

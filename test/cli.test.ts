@@ -1,0 +1,80 @@
+/** The command line as a user meets it: npx wasmvisor ... */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgs, parseSize } from '../src/cli.js';
+import { VERSION } from '../src/version.js';
+
+const cli = (...args: string[]) => spawnSync('node', ['bin/wasmvisor.js', ...args], { encoding: 'latin1', timeout: 120_000 });
+
+describe('wasmvisor CLI', () => {
+  it('--version matches package.json', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+    const r = cli('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(`wasmvisor ${pkg.version}`);
+  });
+
+  it('runs the default guest, prints its output and the instruction count', () => {
+    const r = cli();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync('firmware/demo.expected', 'latin1'));
+    expect(r.stderr).toMatch(/^wasmvisor: guest halted after \d+ instructions\n$/);
+  });
+
+  it('-bios with --debugcon to a file, and --stats', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wv-'));
+    const out = join(dir, 'out.txt');
+    const r = cli('-bios', 'firmware/demo.bin', '-m', '16', '--debugcon', `0xe9=${out}`, '--stats');
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'latin1')).toBe(readFileSync('firmware/demo.expected', 'latin1'));
+    expect(r.stderr).toMatch(/IO_INSTRUCTION \(30\)/);
+    expect(r.stderr).toMatch(/HLT \(12\)/);
+    expect(r.stderr).toMatch(/MIPS/);
+    expect(r.stderr).toMatch(/tlb: misses \d+/);
+  });
+
+  it('--max-insns stops the guest', () => {
+    const r = cli('--max-insns', '1000');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/stopped after 1000 instructions/);
+  });
+
+  it('bad input is a one-line error with a non-zero status', () => {
+    for (const args of [['-nosuch'], ['-bios', '/nonexistent/rom.bin'], ['-m', 'lots'], ['--debugcon', 'e9'], ['-bios']]) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^wasmvisor: error: /);
+    }
+    const empty = join(mkdtempSync(join(tmpdir(), 'wv-')), 'empty.rom');
+    writeFileSync(empty, '');
+    const r = cli('-bios', empty);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ROM image is empty/);
+  });
+
+  it('a triple fault is an error', () => {
+    // a 4 KiB ROM whose reset vector runs: lidt with limit 0, then int3 -> triple fault
+    const rom = new Uint8Array(4096).fill(0xf4);
+    // at F000:FFF0 (file offset 0xFF0): lidt cs:[0xfff8] ; int3 ; ... descriptor at 0xFF8 (all zero)
+    rom.set([0x2e, 0x0f, 0x01, 0x1e, 0xf8, 0xff, 0xcc], 0xff0);
+    rom.fill(0, 0xff8);
+    const f = join(mkdtempSync(join(tmpdir(), 'wv-')), 'tf.rom');
+    writeFileSync(f, rom);
+    const r = cli('-bios', f);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^wasmvisor: error: triple fault at f000:0000fff6/);
+  });
+
+  it('parses QEMU-style sizes and options', () => {
+    expect(parseSize('64')).toBe(64 << 20);
+    expect(parseSize('512K')).toBe(512 << 10);
+    expect(parseSize('1G')).toBe(1 << 30);
+    const o = parseArgs(['--debugcon=0x402=-', '-m=32M', '--stats']);
+    expect(o).toMatchObject({ memory: 32 << 20, stats: true, debugcon: [{ port: 0x402, file: '-' }] });
+  });
+});
