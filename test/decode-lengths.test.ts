@@ -161,14 +161,48 @@ function rejectReason(b: Uint8Array, p: Parsed, cs: Capstone, coreLen: number): 
     const len = capLength(cs, c);
     if (len === coreLen) return 'LOCK on a non-lockable form (#UD)';
     if (len === 0) return rejectReason(c, { ...p, lock: false }, cs, coreLen);
-    return 'LOCK, and a different length without it';
+    return `LOCK (#UD), and without it capstone gives another length: ${opName(p.idx)}`;
   }
-  if (p.idx >= 0xd8 && p.idx <= 0xdf) return 'x87 encoding capstone does not know (reserved or alias)';
+  if (p.idx >= 0xd8 && p.idx <= 0xdf) {
+    // SDM Vol. 2A appendix A.4, tables A-7 to A-22: blank entries are reserved. Several
+    // register forms are undocumented aliases on Intel x87 (DC D0-DF FCOM/FCOMP, DD C8-CF
+    // FXCH, DE D0-D7 FCOMP, DF C8-DF FXCH/FSTP); capstone knows none of them.
+    return regForm
+      ? `x87 register form, reserved or undocumented alias: ${opName(p.idx)}`
+      : `x87 reserved memory form: ${opName(p.idx)} /${reg}`;
+  }
   if ((p.idx === 0x8c || p.idx === 0x8e) && reg > 5) return 'MOV Sreg with reg 6/7 (no such segment register, #UD)';
   const group = GROUP_REGS.get(p.idx);
   if (group && !group.has(reg)) return `undefined group member ${opName(p.idx)} /${reg} (#UD)`;
-  if (regForm && (MEM_ONLY.has(`${p.idx}/-1`) || MEM_ONLY.has(`${p.idx}/${reg}`))) return `memory-only form with mod=11: ${opName(p.idx)} (#UD)`;
+  if (regForm && (MEM_ONLY.has(`${p.idx}/-1`) || MEM_ONLY.has(`${p.idx}/${reg}`))) return `memory-only form with mod=11: ${opName(p.idx)} /${reg} (#UD)`;
+  // capstone quirks, checked by hand against the SDM (see the report in KNOWN_CAPSTONE below)
+  const known = KNOWN_CAPSTONE.find((k) => k.match(b, p));
+  if (known) return `capstone quirk: ${known.name}`;
   return `other: ${opName(p.idx)}`;
+}
+
+/** Encodings capstone rejects although the SDM gives them a meaning and a length. Counted under
+ * capstone-rejects (the test asserts nothing about that class); listed so they are not
+ * mistaken for core bugs. */
+const KNOWN_CAPSTONE: { name: string; match: (b: Uint8Array, p: Parsed) => boolean }[] = [
+  {
+    // SDM Vol. 2A 2.1.1: F2 is REPNE; on instructions other than string ones its behaviour is
+    // reserved, and in practice it is ignored. F3 0F BC/BD (TZCNT/LZCNT) capstone decodes, F2
+    // not at all. The length is BSF/BSR's either way.
+    name: 'F2 0F BC/BD (BSF/BSR with an ignored REPNE)',
+    match: (b, p) => (p.idx === 0x1bc || p.idx === 0x1bd) && hasPrefix(b, 0xf2),
+  },
+  {
+    // F3 90 is PAUSE (SDM Vol. 2B PAUSE); an address-size prefix has no operand to act on and
+    // is ignored like on NOP, which capstone decodes (67 90). Capstone rejects 67 F3 90.
+    name: '67 F3 90 (PAUSE with an address-size prefix)',
+    match: (b, p) => p.idx === 0x90 && hasPrefix(b, 0x67) && hasPrefix(b, 0xf3),
+  },
+];
+
+function hasPrefix(b: Uint8Array, x: number): boolean {
+  for (let k = 0; k < 15 && PREFIXES.has(b[k]!); k++) if (b[k] === x) return true;
+  return false;
 }
 
 function capLength(cs: Capstone, bytes: Uint8Array): number {
