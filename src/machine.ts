@@ -128,6 +128,27 @@ export class Machine {
     this.core.set32(L.ENTRY_INTR_ERROR, ex.error ?? 0);
   }
 
+  /** Drives the INTR pin with the vector the interrupt-acknowledge cycle will return. */
+  raiseIntr(vector: number): void {
+    this.core.set32(L.INTR_VECTOR, vector & 0xff);
+    this.core.set32(L.INTR_LINE, 1);
+  }
+
+  lowerIntr(): void {
+    this.core.set32(L.INTR_LINE, 0);
+  }
+
+  /** An edge on the NMI pin. */
+  nmi(): void {
+    this.core.set32(L.NMI_PENDING, 1);
+  }
+
+  /** The A20 gate (8042 output port bit 1, port 0x92 bit 1): closed, physical bit 20 is forced to 0. */
+  setA20(enabled: boolean): void {
+    this.core.set32(L.A20_MASK, enabled ? 0xffffffff : 0xffefffff);
+    this.core.exports.stateChanged();
+  }
+
   /** Advances virtual time to the next device event; false if there is none. */
   waitForEvent(): boolean {
     return false;

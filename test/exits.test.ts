@@ -178,3 +178,42 @@ describe('exit protocol', () => {
     expect(m2.core.exports.run(100)).toBe(ExitReason.RDTSC);
   });
 });
+
+describe('platform pins', () => {
+  it('A20: with the gate closed FFFF:0010 aliases 0000:0000', async () => {
+    // mov ax, 0xffff ; mov es, ax ; mov al, [es:0x10] ; hlt
+    const code = [0xb8, 0xff, 0xff, 0x8e, 0xc0, 0x26, 0xa0, 0x10, 0x00, HLT];
+    const m = await realModeVm(code, 2 << 20);
+    m.writePhys(0, Uint8Array.of(0x11));
+    m.writePhys(0x100000, Uint8Array.of(0x22));
+    expect(m.run().why).toBe('halted');
+    expect(m.core.reg32(0) & 0xff).toBe(0x22);
+    const m2 = await realModeVm(code, 2 << 20);
+    m2.writePhys(0, Uint8Array.of(0x11));
+    m2.writePhys(0x100000, Uint8Array.of(0x22));
+    m2.setA20(false);
+    expect(m2.run().why).toBe('halted');
+    expect(m2.core.reg32(0) & 0xff).toBe(0x11);
+  });
+
+  it('NMI is taken even with IF clear, and blocks further NMIs until IRET', async () => {
+    // cli ; nop ; nop ; hlt      NMI handler at 2000:0000: inc bx ; iret
+    const m = await realModeVm([0xfa, 0x90, 0x90, HLT]);
+    setVector(m, 2, 0x2000, 0);
+    m.writePhys(0x20000, Uint8Array.of(0x43, 0xcf));
+    m.nmi();
+    expect(m.run().why).toBe('halted');
+    expect(m.core.reg32(3) & 0xffff).toBe(1);
+    expect(m.core.get32(L.NMI_BLOCKED)).toBe(0);
+  });
+
+  it('raiseIntr delivers through the IVT with the supplied vector', async () => {
+    // sti ; jmp $      handler for 0x30 at 2000:0000: mov cx, 0x77 ; cli ; hlt
+    const m = await realModeVm([0xfb, 0xeb, 0xfe]);
+    setVector(m, 0x30, 0x2000, 0);
+    m.writePhys(0x20000, Uint8Array.of(0xb9, 0x77, 0x00, 0xfa, HLT));
+    m.raiseIntr(0x30);
+    expect(m.run(1000n).why).toBe('halted');
+    expect(m.core.reg32(1) & 0xffff).toBe(0x77);
+  });
+});

@@ -6,7 +6,7 @@ import { EIP } from '../gen/layout';
 import {
   CS, SS, DS, segBase, segLimit, getReg, setReg, reg32, reg16, EBP, ESP,
 } from './state';
-import { readLin, writeLin, fetchPage, fetchDelta, fetchRefill, readSlow8 } from './memory';
+import { readLin, writeLin, fetchIpLo, fetchIpLen, fetchBase, fetchRefill, readSlow8 } from './memory';
 import { aborted, raise, ud, GP, SS_ } from './fault';
 import { LOCK_OK } from '../gen/lengths';
 
@@ -44,15 +44,22 @@ function fetchFault(): u32 {
   return 0;
 }
 
-export function fetch8(): u32 {
+@inline export function fetch8(): u32 {
   const ip = nextEip;
-  if (ip > segLimit(CS)) return fetchFault();
-  const lin = segBase(CS) + ip;
-  nextEip = ip + 1;
-  if ((lin & ~0xfff) != fetchPage) {
-    if (!fetchRefill(lin)) return aborted ? 0 : readSlow8(lin); // MMIO code: byte by byte
+  if (ip - fetchIpLo < fetchIpLen) {
+    nextEip = ip + 1;
+    return load<u8>(fetchBase + ip);
   }
-  return load<u8>(fetchDelta + lin);
+  return fetch8Slow();
+}
+
+function fetch8Slow(): u32 {
+  const ip = nextEip;
+  const limit = segLimit(CS);
+  if (ip > limit) return fetchFault();
+  nextEip = ip + 1;
+  if (!fetchRefill(ip, segBase(CS), limit)) return aborted ? 0 : readSlow8(segBase(CS) + ip); // MMIO code
+  return load<u8>(fetchBase + ip);
 }
 export function fetch16(): u32 {
   const lo = fetch8();
@@ -74,10 +81,14 @@ export function fetch32(): u32 {
 }
 
 // ---- ModRM ----
-export function decodeModrm(): void {
+@inline export function decodeModrm(): void {
   const m = fetch8();
   mrm = m;
-  if (m >= 0xc0) return;
+  if (m < 0xc0) decodeEA(m);
+}
+
+// the memory form of ModRM: effective address and default segment
+function decodeEA(m: u32): void {
   const mod = m >> 6;
   const rm = m & 7;
   let seg: u32 = DS;
@@ -167,7 +178,7 @@ function limitFault(seg: u32): void {
 // Reads prefixes (SDM Vol. 2 2.1.1; the last segment override wins) and the opcode. Returns the
 // dispatch index (opcode | 0x100 for 0F xx | 0x200 for a 32-bit operand size), or 0xFFFFFFFF
 // when the fetch faulted or the LOCK prefix is illegal here.
-export function decodeOpcode(defaultO32: bool): u32 {
+@inline export function decodeOpcode(defaultO32: bool): u32 {
   const start = nextEip;
   let b = fetch8();
   while (true) {

@@ -28,6 +28,10 @@ export const PENDING_NONE: u32 = 0;
 export const PENDING_REPLAY: u32 = 1; // re-execute the instruction; the host's I/O data is ready
 export const PENDING_SKIP: u32 = 2; // the host emulated the instruction; retire it
 
+// an instruction that retires and then exits (HLT with HLT exiting) sets this
+export let exitAfterRetire: u32 = 0;
+export function setExitAfterRetire(r: u32): void { exitAfterRetire = r; }
+
 // string handlers that run several iterations account for the extra ones here
 @inline export function chargeIterations(n: u32): void {
   icount += n;
@@ -74,6 +78,18 @@ function takeEvents(): i32 {
   return -1;
 }
 
+// the slow part of an instruction boundary: the shadow, NMI, INTR, HLT and shutdown
+function boundaryEvents(): i32 {
+  if (load<u32>(SHADOW)) {
+    store<u32>(SHADOW, 0);
+  } else if (load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT)) {
+    const r = takeEvents();
+    if (r >= 0) return r;
+  }
+  if (load<u32>(ACTIVITY)) return load<u32>(ACTIVITY) == 2 ? <i32>EXIT_TRIPLE_FAULT : <i32>EXIT_HLT;
+  return -1;
+}
+
 export function run(budget: u32): u32 {
   icount = load<u64>(ICOUNT);
   remaining = budget;
@@ -101,15 +117,10 @@ export function run(budget: u32): u32 {
   let replay = pending == PENDING_REPLAY;
   while (true) {
     if (!replay) {
-      // instruction boundary: events
-      if (load<u32>(SHADOW)) {
-        store<u32>(SHADOW, 0);
-      } else if (load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT)) {
-        const r = takeEvents();
+      // instruction boundary: one test for everything that is rarely set
+      if (load<u32>(SHADOW) | load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT) | load<u32>(ACTIVITY)) {
+        const r = boundaryEvents();
         if (r >= 0) return recordExit(<u32>r);
-      }
-      if (load<u32>(ACTIVITY)) {
-        return recordExit(load<u32>(ACTIVITY) == 2 ? EXIT_TRIPLE_FAULT : EXIT_HLT);
       }
     }
     const sp = reg32(ESP);
@@ -138,7 +149,11 @@ export function run(budget: u32): u32 {
         clearAbort();
         if (r >= 0) return recordExit(<u32>r);
       }
-      if (load<u32>(ACTIVITY) == 1 && load<u32>(CTL_HLT_EXIT)) return recordExit(EXIT_HLT);
+      if (exitAfterRetire) {
+        const r = exitAfterRetire;
+        exitAfterRetire = 0;
+        return recordExit(r);
+      }
     }
     if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
   }

@@ -203,13 +203,18 @@ export function probeWrite(lin: u32, size: u32): bool {
   else writeLin32(lin, v);
 }
 
-// ---- instruction fetch: the current code page is cached ----
-export let fetchPage: u32 = 1; // linear page base of the cached code page (1 = none)
-export let fetchDelta: u32 = 0; // wasm address - linear address within that page
-export function invalidateFetch(): void { fetchPage = 1; }
+// ---- instruction fetch: a window of EIP values whose bytes sit in one RAM/ROM page ----
+// For ip - fetchIpLo < fetchIpLen (unsigned), the byte at CS:ip is at wasm address fetchBase + ip.
+// The window never crosses a page or the CS limit; CS loads, TLB flushes and host changes close it.
+export let fetchIpLo: u32 = 0;
+export let fetchIpLen: u32 = 0;
+export let fetchBase: u32 = 0;
+export function invalidateFetch(): void { fetchIpLen = 0; }
 
-// makes the page of lin the cached code page; false when it faulted or is not RAM/ROM
-export function fetchRefill(lin: u32): bool {
+// opens the window around ip (known to be within the CS limit); false when the fetch faulted
+// or the code is not in RAM/ROM (then it is fetched byte by byte through the slow path)
+export function fetchRefill(ip: u32, csBase: u32, csLimit: u32): bool {
+  const lin = csBase + ip;
   const user = (readMask & T_NOUSER) != 0;
   let e = tlbEntry(lin);
   if ((e & readMask & ~T_MMIO) != T_VALID) {
@@ -217,8 +222,13 @@ export function fetchRefill(lin: u32): bool {
     if (e == 0) return false;
   }
   if (e & T_MMIO) return false;
-  fetchPage = lin & ~0xfff;
-  fetchDelta = ((e & ~0xfff) ^ fetchPage) - fetchPage;
+  const pageLin = lin & ~0xfff;
+  const lo = <i64>ip - <i64>(lin & 0xfff); // the EIP of the page's first byte (may be negative)
+  let end = lo + 0x1000;
+  if (end > <i64>csLimit + 1) end = <i64>csLimit + 1;
+  fetchIpLo = <u32>lo;
+  fetchIpLen = <u32>(end - lo);
+  fetchBase = (((e & ~0xfff) ^ pageLin) - pageLin) + csBase;
   return true;
 }
 

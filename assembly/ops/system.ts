@@ -3,7 +3,7 @@
 // and VMCALL (SDM Vol. 2 and Vol. 3C for the exits these cause).
 import {
   EFLAGS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, ACTIVITY, SHADOW, CPL, DR, ICOUNT, TSC_OFFSET,
-  HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, A20_MASK,
+  HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, CTL_HLT_EXIT,
 } from '../gen/layout';
 import {
   readE, writeE, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit, fetch8,
@@ -15,7 +15,7 @@ import {
 import { arithFlags, setArith } from '../cpu/flags';
 import { flushTlb, flushTlbPage, setUserMode } from '../cpu/memory';
 import { aborted, ud, gp, raise, requestExit, NM } from '../cpu/fault';
-import { icount } from '../cpu/exec';
+import { icount, setExitAfterRetire } from '../cpu/exec';
 
 export const EXIT_CPUID: u32 = 10;
 export const EXIT_HLT: u32 = 12;
@@ -50,9 +50,12 @@ export function sti(): void {
   store<u32>(EFLAGS, f | F_IF);
 }
 
+// HLT: with HLT exiting the instruction retires and exits (the host decides how to wait);
+// otherwise the core halts and exits only when no event can wake it
 export function hlt(): void {
   if (!privileged()) return;
   store<u32>(ACTIVITY, 1);
+  if (load<u32>(CTL_HLT_EXIT)) setExitAfterRetire(EXIT_HLT);
 }
 
 // CPUID always exits (as under VT-x); the host's policy supplies the leaves
