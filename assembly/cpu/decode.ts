@@ -87,6 +87,11 @@ export function fetch32(): u32 {
   if (m < 0xc0) decodeEA(m);
 }
 
+// ModRM of MOV CR/DR: mod is ignored and no displacement follows; the operand is a register
+@inline export function decodeModrmReg(): void {
+  mrm = fetch8() | 0xc0;
+}
+
 // the memory form of ModRM: effective address and default segment
 function decodeEA(m: u32): void {
   const mod = m >> 6;

@@ -25,7 +25,7 @@ export function insnLength(p: u32, is32: bool): u32 {
   if (info & 1) {
     const m = load<u8>(p + n++);
     reg = (m >> 3) & 7;
-    const mod = m >> 6;
+    const mod = info & 0x10 ? 3 : m >> 6;
     const rm = m & 7;
     if (mod != 3) {
       if (a32) {

@@ -25,7 +25,10 @@ import { checkIoPermission } from './io';
 // (stopped: REPE/REPNE ended on its flag condition)
 function repEnd(done: u32, left: u32, stopped: bool = false): void {
   setIdx(ECX, left);
-  if (done > 1) chargeIterations(done - 1);
+  // iterations count as retired instructions; an iteration that exits (REP INS/OUTS) does not
+  // retire the instruction, so every completed one is charged here
+  if (aborted) chargeIterations(done);
+  else if (done > 1) chargeIterations(done - 1);
   if (left != 0 && !stopped) setNextEip(load<u32>(EIP)); // not finished: run again from the same address
 }
 

@@ -198,7 +198,8 @@ row(0x0f06, -1, 'CLTS', '', 'clts()');
 row(0x0f08, -1, 'INVD', '', 'wbinvd()');
 row(0x0f09, -1, 'WBINVD', '', 'wbinvd()');
 row(0x0f0b, -1, 'UD2', '', 'ud2()');
-row(0x0f1f, 0, 'NOP', 'Ev', 'nop_E()');
+// 0F 19-1F: hint NOPs with a ModRM operand on P6 and later (SDM Vol. 2 NOP; appendix A)
+for (let op = 0x0f19; op <= 0x0f1f; op++) row(op, -1, 'NOP', 'Ev', 'nop_E()');
 row(0x0f20, -1, 'MOV', 'Rd,Cd', 'mov_RC()');
 row(0x0f21, -1, 'MOV', 'Rd,Dd', 'mov_RD()');
 row(0x0f22, -1, 'MOV', 'Cd,Rd', 'mov_CR()');
