@@ -348,9 +348,10 @@ export async function runSst(cpu: SstCpu, dir: string, opts: SstOptions = {}): P
       else if (verdict.kind === 'lockUd') stats.lockUd++;
       else {
         stats.failed++;
-        const cls = opts.explain?.(key, test, cpu) ?? 'unexplained';
-        summary.classes.set(cls, (summary.classes.get(cls) ?? 0) + 1);
-        if (stats.failures.length < maxFailures) stats.failures.push(`[${cls}] ${describeFailure(file, test, verdict.diffs)}`);
+        const cls = opts.explain ? (opts.explain(key, test, cpu) ?? 'unexplained') : undefined;
+        if (cls) summary.classes.set(cls, (summary.classes.get(cls) ?? 0) + 1);
+        const line = describeFailure(file, test, verdict.diffs);
+        if (stats.failures.length < maxFailures) stats.failures.push(cls ? `[${cls}] ${line}` : line);
       }
     }
 
