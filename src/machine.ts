@@ -40,6 +40,9 @@ export interface StopInfo {
 
 export const MAX_ROM = 0x100000;
 const SLICE = 1 << 22; // instructions per core.run() when nothing else limits it
+// V8 first runs wasm in its baseline tier and cannot switch a running call to optimised code,
+// so the first slices are short and grow to SLICE
+const FIRST_SLICE = 1 << 14;
 const now = () => performance.now() * 1e6;
 
 export class Machine {
@@ -159,6 +162,8 @@ export class Machine {
     return BigInt(Math.floor(now()));
   }
 
+  private slice = FIRST_SLICE;
+
   /** Runs until the guest stops or `limit` instructions have retired in total. */
   run(limit?: bigint): StopInfo {
     const core = this.core;
@@ -169,7 +174,8 @@ export class Machine {
     let lastIcount = core.icount;
     try {
       for (;;) {
-        let budget = SLICE;
+        let budget = this.slice;
+        if (this.slice < SLICE) this.slice *= 2;
         if (limit !== undefined) {
           const left = limit - core.icount;
           if (left <= 0n) return this.stop('limit');

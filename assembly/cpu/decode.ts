@@ -186,6 +186,10 @@ function limitFault(seg: u32): void {
 @inline export function decodeOpcode(defaultO32: bool): u32 {
   const start = nextEip;
   let b = fetch8();
+  // most instructions have no prefix: one test before the prefix switch
+  if ((b & 0xe7) != 0x26 && (b & 0xfc) != 0x64 && b < 0xf0 && b != 0x0f && !aborted) {
+    return b | (pfx & PFX_O32 ? 0x200 : 0);
+  }
   while (true) {
     switch (b) {
       case 0x26: segOvr = 0; break;

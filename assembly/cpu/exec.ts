@@ -12,9 +12,17 @@ import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './
 import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
 import { dispatch } from '../gen/dispatch';
 
-// the budget left in this run() and the retired-instruction counter
+// The budget left in this run(). Retired instructions are counted by it: the counter is
+// ICOUNT at entry + (budget - remaining) - notRetired, so the loop keeps one decrement.
 export let remaining: u32 = 0;
-export let icount: u64 = 0;
+let budgetAtEntry: u32 = 0;
+let icountAtEntry: u64 = 0;
+let notRetired: u32 = 0; // budget units spent on instructions that faulted or exited
+
+// the retired-instruction counter now (RDTSC in deterministic mode reads it)
+export function icountNow(): u64 {
+  return icountAtEntry + <u64>(budgetAtEntry - remaining - notRetired);
+}
 
 // exit reasons used here
 export const EXIT_EXCEPTION: u32 = 0;
@@ -28,13 +36,12 @@ export const PENDING_NONE: u32 = 0;
 export const PENDING_REPLAY: u32 = 1; // re-execute the instruction; the host's I/O data is ready
 export const PENDING_SKIP: u32 = 2; // the host emulated the instruction; retire it
 
-// an instruction that retires and then exits (HLT with HLT exiting) sets this
-export let exitAfterRetire: u32 = 0;
-export function setExitAfterRetire(r: u32): void { exitAfterRetire = r; }
+// HLT with HLT exiting: the instruction retires and the next boundary exits (reason 12)
+let hltExit: bool = false;
+export function requestHltExit(): void { hltExit = true; }
 
 // string handlers that run several iterations account for the extra ones here
 @inline export function chargeIterations(n: u32): void {
-  icount += n;
   remaining -= n;
 }
 
@@ -55,7 +62,7 @@ function recordExit(reason: u32): u32 {
   store<u32>(EXIT_REASON, reason);
   const slot = EXIT_COUNT + (reason << 3);
   store<u64>(slot, load<u64>(slot) + 1);
-  store<u64>(ICOUNT, icount);
+  store<u64>(ICOUNT, icountNow());
   return reason;
 }
 
@@ -80,6 +87,11 @@ function takeEvents(): i32 {
 
 // the slow part of an instruction boundary: the shadow, NMI, INTR, HLT and shutdown
 function boundaryEvents(): i32 {
+  if (hltExit) {
+    hltExit = false;
+    store<u32>(ACTIVITY, 0); // as under VT-x: the guest stays active, the host emulates the wait
+    return <i32>EXIT_HLT;
+  }
   if (load<u32>(SHADOW)) {
     store<u32>(SHADOW, 0);
   } else if (load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT)) {
@@ -91,14 +103,15 @@ function boundaryEvents(): i32 {
 }
 
 export function run(budget: u32): u32 {
-  icount = load<u64>(ICOUNT);
+  icountAtEntry = load<u64>(ICOUNT);
+  budgetAtEntry = budget;
   remaining = budget;
+  notRetired = 0;
   clearAbort();
   const pending = load<u32>(EXIT_PENDING);
   if (pending == PENDING_SKIP) {
     store<u32>(EXIT_PENDING, PENDING_NONE);
     store<u32>(EIP, load<u32>(EIP) + load<u32>(EXIT_INSN_LEN));
-    icount++;
     if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
   }
   // VM-entry event injection (SDM Vol. 3C 27.6): delivered before any instruction
@@ -114,47 +127,61 @@ export function run(budget: u32): u32 {
     clearAbort();
     if (r >= 0) return recordExit(<u32>r);
   }
-  let replay = pending == PENDING_REPLAY;
-  while (true) {
-    if (!replay) {
-      // instruction boundary: one test for everything that is rarely set
-      if (load<u32>(SHADOW) | load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT) | load<u32>(ACTIVITY)) {
-        const r = boundaryEvents();
-        if (r >= 0) return recordExit(<u32>r);
-      }
-    }
-    const sp = reg32(ESP);
-    const tf = load<u32>(EFLAGS) & F_TF;
-    step();
-    if (replay) {
-      store<u32>(EXIT_PENDING, PENDING_NONE); // the completion was consumed (or is stale)
-      replay = false;
-    }
-    if (aborted) {
-      setReg32(ESP, sp);
-      if (exitReason >= 0) {
-        store<u32>(EXIT_INSN_LEN, nextEip - load<u32>(EIP));
-        return recordExit(<u32>exitReason);
-      }
-      const r = deliverException(<u32>faultVector, faultError, load<u32>(EIP), T_HW_EXC);
-      clearAbort();
-      if (r >= 0) return recordExit(<u32>r);
-    } else {
-      store<u32>(EIP, nextEip);
-      icount++;
-      if (tf) {
-        // single-step trap after the instruction (SDM Vol. 3B 17.3.1.4): DR6.BS
-        store<u32>(DR + 6 * 4, load<u32>(DR + 6 * 4) | 0x4000);
-        const r = deliverException(DB, -1, load<u32>(EIP), T_HW_EXC);
-        clearAbort();
-        if (r >= 0) return recordExit(<u32>r);
-      }
-      if (exitAfterRetire) {
-        const r = exitAfterRetire;
-        exitAfterRetire = 0;
-        return recordExit(r);
-      }
-    }
+  // the replayed instruction (I/O completion) runs first, with no boundary before it
+  let tf: u32 = 0;
+  if (pending == PENDING_REPLAY) {
+    tf = load<u32>(EFLAGS) & F_TF;
+    const r = execOne(tf);
+    store<u32>(EXIT_PENDING, PENDING_NONE); // the completion was consumed (or is stale)
+    if (r >= 0) return recordExit(<u32>r);
     if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
   }
+  while (true) {
+    // instruction boundary: one test for everything that is rarely set
+    tf = 0;
+    if (load<u32>(SHADOW) | load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT) |
+        load<u32>(ACTIVITY) | (load<u32>(EFLAGS) & F_TF)) {
+      const r = boundaryEvents();
+      if (r >= 0) return recordExit(<u32>r);
+      tf = load<u32>(EFLAGS) & F_TF; // after any delivery, which clears TF
+    }
+    const r = execOne(tf);
+    if (r >= 0) return recordExit(<u32>r);
+    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+  }
+}
+
+// Executes one instruction and retires it, or delivers its fault; returns an exit reason or -1.
+// tf: the trap flag was set when the instruction began (single-step trap after it).
+@inline function execOne(tf: u32): i32 {
+  const sp = reg32(ESP);
+  step();
+  if (!aborted) {
+    store<u32>(EIP, nextEip);
+    if (tf) return singleStepTrap();
+    return -1;
+  }
+  return abortPath(sp);
+}
+
+// the instruction faulted or asked for an exit: it did not retire
+function abortPath(sp: u32): i32 {
+  setReg32(ESP, sp);
+  if (exitReason >= 0) {
+    store<u32>(EXIT_INSN_LEN, nextEip - load<u32>(EIP));
+    const r = exitReason;
+    return r;
+  }
+  const r = deliverException(<u32>faultVector, faultError, load<u32>(EIP), T_HW_EXC);
+  clearAbort();
+  if (r < 0) notRetired++; // the loop goes on and charges the budget for it
+  return r;
+}
+
+// the single-step trap after an instruction (SDM Vol. 3B 17.3.1.4): DR6.BS, then #DB
+function singleStepTrap(): i32 {
+  store<u32>(DR + 6 * 4, load<u32>(DR + 6 * 4) | 0x4000);
+  const r = deliverException(DB, -1, load<u32>(EIP), T_HW_EXC);
+  clearAbort();
+  return r;
 }

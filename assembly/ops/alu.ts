@@ -23,32 +23,32 @@ import { aborted } from '../cpu/fault';
   }
 }
 
-@inline export function alu_EG<T>(op: u32): void {
+export function alu_EG<T>(op: u32): void {
   const a = readE<T>();
   if (aborted) return;
   const r = alu<T>(op, a, readG<T>());
   if (op != 7) writeE<T>(r);
 }
-@inline export function alu_GE<T>(op: u32): void {
+export function alu_GE<T>(op: u32): void {
   const b = readE<T>();
   if (aborted) return;
   const r = alu<T>(op, readG<T>(), b);
   if (op != 7) writeG<T>(r);
 }
-@inline export function alu_AI<T>(op: u32): void {
+export function alu_AI<T>(op: u32): void {
   const b = fetchImm<T>();
   if (aborted) return;
   const r = alu<T>(op, getReg<T>(0), b);
   if (op != 7) setReg<T>(0, r);
 }
-@inline export function alu_EI<T>(op: u32): void {
+export function alu_EI<T>(op: u32): void {
   const a = readE<T>();
   const b = fetchImm<T>();
   if (aborted) return;
   const r = alu<T>(op, a, b);
   if (op != 7) writeE<T>(r);
 }
-@inline export function alu_EIb<T>(op: u32): void {
+export function alu_EIb<T>(op: u32): void {
   const a = readE<T>();
   const b = fetchImm8s<T>();
   if (aborted) return;

@@ -15,7 +15,7 @@ import {
 import { arithFlags, setArith } from '../cpu/flags';
 import { flushTlb, flushTlbPage, setUserMode } from '../cpu/memory';
 import { aborted, ud, gp, raise, requestExit, NM } from '../cpu/fault';
-import { icount, setExitAfterRetire } from '../cpu/exec';
+import { icountNow, requestHltExit } from '../cpu/exec';
 
 export const EXIT_CPUID: u32 = 10;
 export const EXIT_HLT: u32 = 12;
@@ -55,7 +55,7 @@ export function sti(): void {
 export function hlt(): void {
   if (!privileged()) return;
   store<u32>(ACTIVITY, 1);
-  if (load<u32>(CTL_HLT_EXIT)) setExitAfterRetire(EXIT_HLT);
+  if (load<u32>(CTL_HLT_EXIT)) requestHltExit();
 }
 
 // CPUID always exits (as under VT-x); the host's policy supplies the leaves
@@ -63,7 +63,7 @@ export function cpuid(): void { requestExit(EXIT_CPUID); }
 
 export function rdtsc(): void {
   if (load<u32>(CTL_RDTSC_EXIT)) { requestExit(EXIT_RDTSC); return; }
-  const base: u64 = load<u32>(CTL_DETERMINISTIC) ? icount : load<u64>(HOST_TSC);
+  const base: u64 = load<u32>(CTL_DETERMINISTIC) ? icountNow() : load<u64>(HOST_TSC);
   const t = base + load<u64>(TSC_OFFSET);
   setReg32(EAX, <u32>t);
   setReg32(EDX, <u32>(t >> 32));
