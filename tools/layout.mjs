@@ -68,6 +68,7 @@ export const fields = [
   ['CR', 'u32', 8, 'CR0..CR7 (CR1, CR5-7 unused)'],
   ['DR', 'u32', 8, 'DR0..DR7'],
   ['CPL', 'u32', 1, 'current privilege level'],
+  ['EFER', 'u32', 1, 'IA32_EFER (low half): bit 11 NXE'],
   ['A20_MASK', 'u32', 1, 'AND mask applied to physical addresses (bit 20 clear when the gate is closed)'],
   ['ACTIVITY', 'u32', 1, '0 active, 1 HLT, 2 shutdown'],
   ['SHADOW', 'u32', 1, 'interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction'],

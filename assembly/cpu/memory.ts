@@ -7,7 +7,7 @@
 // walks the guest page tables (cpu/paging.ts) and refills the entry.
 // PMAP[phys >>> 12] says what backs each physical page: wasm page address | P_* type.
 import {
-  TLB_BASE, PMAP_BASE, TLB_LIST_BASE, TLB_LIST_SIZE, TLB_SIZE, A20_MASK, EXIT_COUNT,
+  TLB_BASE, PMAP_BASE, TLB_LIST_BASE, TLB_LIST_SIZE, TLB_SIZE, A20_MASK, EXIT_COUNT, CR,
   TLB_MISSES, TLB_FLUSH_FULL, TLB_FLUSH_ONE,
 } from '../gen/layout';
 import { translate } from './paging';
@@ -18,6 +18,9 @@ export const T_VALID: u32 = 1;
 export const T_RO: u32 = 2; // writes take the slow path (ROM, clean or read-only page)
 export const T_NOUSER: u32 = 4; // user accesses take the slow path
 export const T_MMIO: u32 = 8; // not RAM/ROM: every access goes to the host
+export const T_ROM: u32 = 16; // ROM: writes are dropped (with T_RO)
+export const T_GLOBAL: u32 = 32; // a global page (CR4.PGE): kept across CR3 loads
+export const T_NX: u32 = 64; // not executable: instruction fetches take the slow path
 
 // PMAP entry types
 export const P_RAM: u32 = 1;
@@ -40,13 +43,28 @@ const TLB_LIST_MAX: u32 = TLB_LIST_SIZE >> 2;
 
 @inline function tlbEntry(lin: u32): u32 { return load<u32>(TLB_BASE + ((lin >>> 12) << 2)); }
 
-export function flushTlb(): void {
+export function flushTlb(): void { flushTlbEntries(false); }
+
+// a CR3 load: entries of global pages stay when CR4.PGE is set (SDM Vol. 3A 4.10.4.1)
+export function flushTlbNonGlobal(): void { flushTlbEntries((load<u32>(CR + 16) & 0x80) != 0); }
+
+function flushTlbEntries(keepGlobal: bool): void {
   if (tlbCount >= TLB_LIST_MAX) {
-    memory.fill(TLB_BASE, 0, TLB_SIZE);
+    memory.fill(TLB_BASE, 0, TLB_SIZE); // the list overflowed: everything goes, globals too
+    tlbCount = 0;
   } else {
-    for (let i: u32 = 0; i < tlbCount; i++) store<u32>(TLB_BASE + (load<u32>(TLB_LIST_BASE + (i << 2)) << 2), 0);
+    let kept: u32 = 0;
+    for (let i: u32 = 0; i < tlbCount; i++) {
+      const page = load<u32>(TLB_LIST_BASE + (i << 2));
+      const slot = TLB_BASE + (page << 2);
+      if (keepGlobal && (load<u32>(slot) & T_GLOBAL)) {
+        store<u32>(TLB_LIST_BASE + (kept++ << 2), page);
+      } else {
+        store<u32>(slot, 0);
+      }
+    }
+    tlbCount = kept;
   }
-  tlbCount = 0;
   store<u64>(TLB_FLUSH_FULL, load<u64>(TLB_FLUSH_FULL) + 1);
   invalidateFetch();
 }
@@ -60,16 +78,17 @@ export function flushTlbPage(lin: u32): void {
 // Fills the entry for lin; returns it, or 0 when the walk faulted (the fault is raised).
 export function tlbFill(lin: u32, write: bool, user: bool, exec: bool): u32 {
   store<u64>(TLB_MISSES, load<u64>(TLB_MISSES) + 1);
-  const t = translate(lin, write, user, exec); // physical page | T_RO | T_NOUSER, or -1
+  const t = translate(lin, write, user, exec); // physical page | T_RO T_NOUSER T_GLOBAL T_NX, or -1
   if (t == 0xffffffff) return 0;
+  const tf = t & (T_RO | T_NOUSER | T_GLOBAL | T_NX);
   const phys = (t & ~0xfff) & load<u32>(A20_MASK);
   const p = load<u32>(PMAP_BASE + ((phys >>> 12) << 2));
   let e: u32;
   if (p & (P_RAM | P_ROM)) {
-    e = ((p & ~0xfff) ^ (lin & ~0xfff)) | T_VALID | (t & (T_RO | T_NOUSER)) | (p & P_ROM ? T_RO : 0);
+    e = ((p & ~0xfff) ^ (lin & ~0xfff)) | T_VALID | tf | (p & P_ROM ? T_RO | T_ROM : 0);
   } else {
     // MMIO: keep the physical page in the entry, the flag sends every access to the host
-    e = phys | T_VALID | T_MMIO | (t & (T_RO | T_NOUSER));
+    e = phys | T_VALID | T_MMIO | tf;
   }
   const slot = TLB_BASE + ((lin >>> 12) << 2);
   if (load<u32>(slot) == 0) {
@@ -103,7 +122,7 @@ export function writeSlow8(lin: u32, v: u32): void {
   const e = slowEntry(lin, true);
   if (e == 0) return;
   if (e & T_MMIO) { mmio(e, lin, 1, true, v); return; }
-  if (e & T_RO) return; // ROM: writes are dropped
+  if (e & T_ROM) return; // ROM: writes are dropped
   const a = (e & ~0xfff) ^ lin;
   store<u8>(a, v);
 }
@@ -143,7 +162,7 @@ function writeSlow(lin: u32, size: u32, v: u32): void {
     const e = slowEntry(lin, true);
     if (e == 0) return;
     if (e & T_MMIO) { mmio(e, lin, size, true, v); return; }
-    if (e & T_RO) return;
+    if (e & T_ROM) return;
     const a = (e & ~0xfff) ^ lin;
     if (size == 2) store<u16>(a, v); else store<u32>(a, v);
     return;
@@ -217,8 +236,8 @@ export function fetchRefill(ip: u32, csBase: u32, csLimit: u32): bool {
   const lin = csBase + ip;
   const user = (readMask & T_NOUSER) != 0;
   let e = tlbEntry(lin);
-  if ((e & readMask & ~T_MMIO) != T_VALID) {
-    e = tlbFill(lin, false, user, true);
+  if ((e & (readMask | T_NX) & ~T_MMIO) != T_VALID) {
+    e = tlbFill(lin, false, user, true); // raises #PF for a non-executable page
     if (e == 0) return false;
   }
   if (e & T_MMIO) return false;

@@ -13,7 +13,7 @@ import {
   CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET,
 } from '../cpu/state';
 import { arithFlags, setArith } from '../cpu/flags';
-import { flushTlb, flushTlbPage, setUserMode } from '../cpu/memory';
+import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
 import { aborted, ud, gp, raise, requestExit, NM } from '../cpu/fault';
 import { icountNow, requestHltExit } from '../cpu/exec';
 
@@ -140,7 +140,7 @@ export function mov_CR(): void {
   switch (n) {
     case 0: setCR0(v); return;
     case 2: setCr(2, v); return;
-    case 3: setCr(3, v); flushTlb(); return;
+    case 3: setCr(3, v); flushTlbNonGlobal(); return;
     case 4: {
       if (v & ~0x3ff) { gp(0); return; } // reserved bits
       const old = cr(4);

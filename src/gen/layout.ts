@@ -41,39 +41,40 @@ export const FIELDS: Field[] = [
   { name: 'CR', type: 'u32', count: 8, offset: 0x00C8 }, // CR0..CR7 (CR1, CR5-7 unused)
   { name: 'DR', type: 'u32', count: 8, offset: 0x00E8 }, // DR0..DR7
   { name: 'CPL', type: 'u32', count: 1, offset: 0x0108 }, // current privilege level
-  { name: 'A20_MASK', type: 'u32', count: 1, offset: 0x010C }, // AND mask applied to physical addresses (bit 20 clear when the gate is closed)
-  { name: 'ACTIVITY', type: 'u32', count: 1, offset: 0x0110 }, // 0 active, 1 HLT, 2 shutdown
-  { name: 'SHADOW', type: 'u32', count: 1, offset: 0x0114 }, // interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction
-  { name: 'INTR_LINE', type: 'u32', count: 1, offset: 0x0118 }, // the INTR pin as the host drives it
-  { name: 'INTR_VECTOR', type: 'u32', count: 1, offset: 0x011C }, // vector supplied with INTR (the acknowledge cycle)
-  { name: 'NMI_PENDING', type: 'u32', count: 1, offset: 0x0120 }, // an NMI edge waits to be taken
-  { name: 'NMI_BLOCKED', type: 'u32', count: 1, offset: 0x0124 }, // in the NMI handler until IRET
-  { name: 'GUEST_RAM_BYTES', type: 'u32', count: 1, offset: 0x0128 }, // bytes of guest RAM
-  { name: 'GUEST_ROM_BYTES', type: 'u32', count: 1, offset: 0x012C }, // bytes of the ROM image
-  { name: 'EXIT_REASON', type: 'u32', count: 1, offset: 0x0130 }, // basic exit reason of the last exit
-  { name: 'EXIT_QUAL', type: 'u32', count: 1, offset: 0x0134 }, // exit qualification
-  { name: 'EXIT_INSN_LEN', type: 'u32', count: 1, offset: 0x0138 }, // length of the instruction that exited
-  { name: 'EXIT_GUEST_LINEAR', type: 'u32', count: 1, offset: 0x013C }, // guest linear address (string I/O, EPT violation)
-  { name: 'EXIT_GUEST_PHYS', type: 'u32', count: 1, offset: 0x0140 }, // guest physical address (EPT violation)
-  { name: 'EXIT_INTR_INFO', type: 'u32', count: 1, offset: 0x0144 }, // exit interruption information: vector, type, error-code valid, valid
-  { name: 'EXIT_INTR_ERROR', type: 'u32', count: 1, offset: 0x0148 }, // exit interruption error code
-  { name: 'EXIT_DATA', type: 'u32', count: 1, offset: 0x014C }, // I/O data: what OUT wrote, where the host puts what IN reads
-  { name: 'EXIT_PENDING', type: 'u32', count: 1, offset: 0x0150 }, // the exiting instruction waits for the host to complete it on resume
-  { name: 'ENTRY_INTR_INFO', type: 'u32', count: 1, offset: 0x0154 }, // VM-entry event injection: vector, type, error-code valid, valid (bit 31)
-  { name: 'ENTRY_INTR_ERROR', type: 'u32', count: 1, offset: 0x0158 }, // error code for the injected event
-  { name: 'CTL_HLT_EXIT', type: 'u32', count: 1, offset: 0x015C }, // HLT exits (reason 12)
-  { name: 'CTL_RDTSC_EXIT', type: 'u32', count: 1, offset: 0x0160 }, // RDTSC exits (reason 16)
-  { name: 'CTL_INTWIN_EXIT', type: 'u32', count: 1, offset: 0x0164 }, // exit (reason 7) as soon as the guest can take an interrupt
-  { name: 'CTL_EXC_BITMAP', type: 'u32', count: 1, offset: 0x0168 }, // exceptions whose bit is set exit (reason 0) instead of being delivered
-  { name: 'CTL_DETERMINISTIC', type: 'u32', count: 1, offset: 0x016C }, // guest time derives from the instruction counter
-  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0170 }, // added to the guest TSC
-  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0178 }, // the host clock in TSC ticks, written by the host when not deterministic
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0180 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0188 }, // reserved: hits are not counted on the fast path
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0190 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0198 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x01A0 }, // single-page flushes (INVLPG)
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x01A8 }, // exits per basic reason
+  { name: 'EFER', type: 'u32', count: 1, offset: 0x010C }, // IA32_EFER (low half): bit 11 NXE
+  { name: 'A20_MASK', type: 'u32', count: 1, offset: 0x0110 }, // AND mask applied to physical addresses (bit 20 clear when the gate is closed)
+  { name: 'ACTIVITY', type: 'u32', count: 1, offset: 0x0114 }, // 0 active, 1 HLT, 2 shutdown
+  { name: 'SHADOW', type: 'u32', count: 1, offset: 0x0118 }, // interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction
+  { name: 'INTR_LINE', type: 'u32', count: 1, offset: 0x011C }, // the INTR pin as the host drives it
+  { name: 'INTR_VECTOR', type: 'u32', count: 1, offset: 0x0120 }, // vector supplied with INTR (the acknowledge cycle)
+  { name: 'NMI_PENDING', type: 'u32', count: 1, offset: 0x0124 }, // an NMI edge waits to be taken
+  { name: 'NMI_BLOCKED', type: 'u32', count: 1, offset: 0x0128 }, // in the NMI handler until IRET
+  { name: 'GUEST_RAM_BYTES', type: 'u32', count: 1, offset: 0x012C }, // bytes of guest RAM
+  { name: 'GUEST_ROM_BYTES', type: 'u32', count: 1, offset: 0x0130 }, // bytes of the ROM image
+  { name: 'EXIT_REASON', type: 'u32', count: 1, offset: 0x0134 }, // basic exit reason of the last exit
+  { name: 'EXIT_QUAL', type: 'u32', count: 1, offset: 0x0138 }, // exit qualification
+  { name: 'EXIT_INSN_LEN', type: 'u32', count: 1, offset: 0x013C }, // length of the instruction that exited
+  { name: 'EXIT_GUEST_LINEAR', type: 'u32', count: 1, offset: 0x0140 }, // guest linear address (string I/O, EPT violation)
+  { name: 'EXIT_GUEST_PHYS', type: 'u32', count: 1, offset: 0x0144 }, // guest physical address (EPT violation)
+  { name: 'EXIT_INTR_INFO', type: 'u32', count: 1, offset: 0x0148 }, // exit interruption information: vector, type, error-code valid, valid
+  { name: 'EXIT_INTR_ERROR', type: 'u32', count: 1, offset: 0x014C }, // exit interruption error code
+  { name: 'EXIT_DATA', type: 'u32', count: 1, offset: 0x0150 }, // I/O data: what OUT wrote, where the host puts what IN reads
+  { name: 'EXIT_PENDING', type: 'u32', count: 1, offset: 0x0154 }, // the exiting instruction waits for the host to complete it on resume
+  { name: 'ENTRY_INTR_INFO', type: 'u32', count: 1, offset: 0x0158 }, // VM-entry event injection: vector, type, error-code valid, valid (bit 31)
+  { name: 'ENTRY_INTR_ERROR', type: 'u32', count: 1, offset: 0x015C }, // error code for the injected event
+  { name: 'CTL_HLT_EXIT', type: 'u32', count: 1, offset: 0x0160 }, // HLT exits (reason 12)
+  { name: 'CTL_RDTSC_EXIT', type: 'u32', count: 1, offset: 0x0164 }, // RDTSC exits (reason 16)
+  { name: 'CTL_INTWIN_EXIT', type: 'u32', count: 1, offset: 0x0168 }, // exit (reason 7) as soon as the guest can take an interrupt
+  { name: 'CTL_EXC_BITMAP', type: 'u32', count: 1, offset: 0x016C }, // exceptions whose bit is set exit (reason 0) instead of being delivered
+  { name: 'CTL_DETERMINISTIC', type: 'u32', count: 1, offset: 0x0170 }, // guest time derives from the instruction counter
+  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0178 }, // added to the guest TSC
+  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0180 }, // the host clock in TSC ticks, written by the host when not deterministic
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0188 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0190 }, // reserved: hits are not counted on the fast path
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0198 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x01A0 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x01A8 }, // single-page flushes (INVLPG)
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x01B0 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -94,36 +95,37 @@ export const IDTR_LIMIT = 0x00C4;
 export const CR = 0x00C8;
 export const DR = 0x00E8;
 export const CPL = 0x0108;
-export const A20_MASK = 0x010C;
-export const ACTIVITY = 0x0110;
-export const SHADOW = 0x0114;
-export const INTR_LINE = 0x0118;
-export const INTR_VECTOR = 0x011C;
-export const NMI_PENDING = 0x0120;
-export const NMI_BLOCKED = 0x0124;
-export const GUEST_RAM_BYTES = 0x0128;
-export const GUEST_ROM_BYTES = 0x012C;
-export const EXIT_REASON = 0x0130;
-export const EXIT_QUAL = 0x0134;
-export const EXIT_INSN_LEN = 0x0138;
-export const EXIT_GUEST_LINEAR = 0x013C;
-export const EXIT_GUEST_PHYS = 0x0140;
-export const EXIT_INTR_INFO = 0x0144;
-export const EXIT_INTR_ERROR = 0x0148;
-export const EXIT_DATA = 0x014C;
-export const EXIT_PENDING = 0x0150;
-export const ENTRY_INTR_INFO = 0x0154;
-export const ENTRY_INTR_ERROR = 0x0158;
-export const CTL_HLT_EXIT = 0x015C;
-export const CTL_RDTSC_EXIT = 0x0160;
-export const CTL_INTWIN_EXIT = 0x0164;
-export const CTL_EXC_BITMAP = 0x0168;
-export const CTL_DETERMINISTIC = 0x016C;
-export const TSC_OFFSET = 0x0170;
-export const HOST_TSC = 0x0178;
-export const ICOUNT = 0x0180;
-export const TLB_HITS = 0x0188;
-export const TLB_MISSES = 0x0190;
-export const TLB_FLUSH_FULL = 0x0198;
-export const TLB_FLUSH_ONE = 0x01A0;
-export const EXIT_COUNT = 0x01A8;
+export const EFER = 0x010C;
+export const A20_MASK = 0x0110;
+export const ACTIVITY = 0x0114;
+export const SHADOW = 0x0118;
+export const INTR_LINE = 0x011C;
+export const INTR_VECTOR = 0x0120;
+export const NMI_PENDING = 0x0124;
+export const NMI_BLOCKED = 0x0128;
+export const GUEST_RAM_BYTES = 0x012C;
+export const GUEST_ROM_BYTES = 0x0130;
+export const EXIT_REASON = 0x0134;
+export const EXIT_QUAL = 0x0138;
+export const EXIT_INSN_LEN = 0x013C;
+export const EXIT_GUEST_LINEAR = 0x0140;
+export const EXIT_GUEST_PHYS = 0x0144;
+export const EXIT_INTR_INFO = 0x0148;
+export const EXIT_INTR_ERROR = 0x014C;
+export const EXIT_DATA = 0x0150;
+export const EXIT_PENDING = 0x0154;
+export const ENTRY_INTR_INFO = 0x0158;
+export const ENTRY_INTR_ERROR = 0x015C;
+export const CTL_HLT_EXIT = 0x0160;
+export const CTL_RDTSC_EXIT = 0x0164;
+export const CTL_INTWIN_EXIT = 0x0168;
+export const CTL_EXC_BITMAP = 0x016C;
+export const CTL_DETERMINISTIC = 0x0170;
+export const TSC_OFFSET = 0x0178;
+export const HOST_TSC = 0x0180;
+export const ICOUNT = 0x0188;
+export const TLB_HITS = 0x0190;
+export const TLB_MISSES = 0x0198;
+export const TLB_FLUSH_FULL = 0x01A0;
+export const TLB_FLUSH_ONE = 0x01A8;
+export const EXIT_COUNT = 0x01B0;
