@@ -5,7 +5,7 @@ import {
   CC_OP, CC_SRC, CPL, ACTIVITY, SHADOW, INTR_LINE, NMI_PENDING, NMI_BLOCKED, EXIT_PENDING, ENTRY_INTR_INFO,
 } from './gen/layout';
 import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
-import { flushTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
+import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
 import { run as runImpl } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
 import { insnLength as insnLengthImpl } from './cpu/length';
@@ -53,15 +53,17 @@ export function reset(): void {
   store<u32>(EXIT_PENDING, 0);
   store<u32>(ENTRY_INTR_INFO, 0);
   setUserMode(false);
-  flushTlb();
+  dropTlb();
   invalidateFetch();
 }
 
 export function run(budget: u32): u32 { return runImpl(budget); }
 
-// the host changed paging-relevant state or the A20 gate
+// the host changed state behind the core's back (registers, CRs, the A20 gate, a loaded save
+// state): drop everything derived from it
 export function stateChanged(): void {
-  flushTlb();
+  setUserMode(load<u32>(CPL) == 3);
+  dropTlb();
   invalidateFetch();
 }
 

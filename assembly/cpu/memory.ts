@@ -43,10 +43,20 @@ const TLB_LIST_MAX: u32 = TLB_LIST_SIZE >> 2;
 
 @inline function tlbEntry(lin: u32): u32 { return load<u32>(TLB_BASE + ((lin >>> 12) << 2)); }
 
-export function flushTlb(): void { flushTlbEntries(false); }
+// a flush the guest asked for (counted in TLB_FLUSH_FULL)
+export function flushTlb(): void {
+  flushTlbEntries(false);
+  store<u64>(TLB_FLUSH_FULL, load<u64>(TLB_FLUSH_FULL) + 1);
+}
 
 // a CR3 load: entries of global pages stay when CR4.PGE is set (SDM Vol. 3A 4.10.4.1)
-export function flushTlbNonGlobal(): void { flushTlbEntries((load<u32>(CR + 16) & 0x80) != 0); }
+export function flushTlbNonGlobal(): void {
+  flushTlbEntries((load<u32>(CR + 16) & 0x80) != 0);
+  store<u64>(TLB_FLUSH_FULL, load<u64>(TLB_FLUSH_FULL) + 1);
+}
+
+// the host changed the memory map or the state: not counted
+export function dropTlb(): void { flushTlbEntries(false); }
 
 function flushTlbEntries(keepGlobal: bool): void {
   if (tlbCount >= TLB_LIST_MAX) {
@@ -65,7 +75,6 @@ function flushTlbEntries(keepGlobal: bool): void {
     }
     tlbCount = kept;
   }
-  store<u64>(TLB_FLUSH_FULL, load<u64>(TLB_FLUSH_FULL) + 1);
   invalidateFetch();
 }
 
@@ -275,5 +284,5 @@ export function mapPages(phys: u32, size: u32, wasm: u32, type: u32): void {
   for (let off: u32 = 0; off < size; off += 0x1000) {
     store<u32>(PMAP_BASE + (((phys + off) >>> 12) << 2), type ? ((wasm + off) | type) : 0);
   }
-  flushTlb();
+  dropTlb();
 }
