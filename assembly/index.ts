@@ -8,6 +8,7 @@ import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
 import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
 import { run as runImpl } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
+import { probeTranslate } from './cpu/paging';
 import { insnLength as insnLengthImpl } from './cpu/length';
 
 export { flushTlb };
@@ -72,3 +73,6 @@ export function insnLength(p: u32, is32: bool): u32 { return insnLengthImpl(p, i
 // EFLAGS with the lazy arithmetic flags evaluated, and its inverse (for the host)
 export function getEflags(): u32 { return getFlags(); }
 export function setEflags(v: u32): void { setFlags(v); }
+
+// linear -> physical without side effects, or -1 (debuggers)
+export function debugTranslate(lin: u32): i64 { return probeTranslate(lin); }

@@ -4,7 +4,7 @@
  */
 import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Machine } from './machine.js';
+import { Machine, type StopInfo } from './machine.js';
 import { DebugCon } from './devices/debugcon.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +20,9 @@ options (QEMU's spelling where QEMU has the option):
                          (default: 0xe9=- when none is given)
   --max-insns N          stop after N instructions
   --stats                print exit statistics and TLB counters when the VM stops
+  -s                     gdb stub on tcp::1234 (localhost)
+  -gdb tcp:[HOST]:PORT   gdb stub on that port (HOST defaults to 127.0.0.1)
+  -S                     do not start the CPU until gdb says continue or step
   --version              print the version
   -h, --help             this text
 
@@ -31,6 +34,8 @@ export interface CliOptions {
   debugcon: { port: number; file: string }[];
   maxInsns?: bigint;
   stats: boolean;
+  gdb?: { host: string; port: number };
+  waitGdb: boolean;
 }
 
 export function parseSize(s: string): number {
@@ -47,7 +52,7 @@ function parsePort(s: string): number {
 }
 
 export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
-  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false };
+  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const opt = a.startsWith('--') ? a.slice(1) : a; // QEMU accepts -x and --x alike
@@ -79,6 +84,15 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
         break;
       }
       case '-stats': o.stats = true; break;
+      case '-s': o.gdb = { host: '127.0.0.1', port: 1234 }; break;
+      case '-S': o.waitGdb = true; break;
+      case '-gdb': {
+        const v = value();
+        const g = /^tcp:([^:]*):(\d+)$/.exec(v);
+        if (!g || Number(g[2]) > 65535) throw new UsageError(`-gdb wants tcp:[HOST]:PORT, got '${v}'`);
+        o.gdb = { host: g[1] || '127.0.0.1', port: Number(g[2]) };
+        break;
+      }
       default:
         throw new UsageError(a.startsWith('-') ? `unknown option '${a}'` : `unexpected argument '${a}'`);
     }
@@ -115,7 +129,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     m.attach(new DebugCon(d.port, (b) => writeSync(fd, b)));
   }
   try {
-    const stop = m.run(o.maxInsns);
+    const stop = o.gdb ? await runUnderGdb(m, o.gdb, o.waitGdb, err) : m.run(o.maxInsns);
     if (o.stats) {
       err(m.stats.table(m.coreOnlyExits(), stop.instructions));
       const t = m.tlbStats();
@@ -129,6 +143,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
         err(`wasmvisor: stopped after ${stop.instructions} instructions (--max-insns)`);
         return 0;
       case 'idle':
+      case 'shutdown':
         err(`wasmvisor: ${stop.message} after ${stop.instructions} instructions`);
         return 0;
       default:
@@ -137,6 +152,25 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     }
   } finally {
     for (const fd of files) closeSync(fd);
+  }
+}
+
+/** Runs the VM under the gdb stub until the guest stops or gdb kills it. */
+async function runUnderGdb(m: Machine, at: { host: string; port: number }, wait: boolean, err: (s: string) => void): Promise<StopInfo> {
+  const { startGdbServer } = await import('./gdb/stub.js');
+  let done!: (s: StopInfo) => void;
+  const finished = new Promise<StopInfo>((resolve) => { done = resolve; });
+  const server = await startGdbServer(m, {
+    ...at,
+    waitForAttach: wait,
+    onGuestStop: (info) => done(info),
+    onKill: () => done({ why: 'shutdown', message: 'killed by gdb', instructions: m.instructions }),
+  });
+  err(`wasmvisor: gdb stub listening on ${server.host}:${server.port}${wait ? ' (waiting for gdb)' : ''}`);
+  try {
+    return await finished;
+  } finally {
+    await server.close();
   }
 }
 

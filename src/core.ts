@@ -15,6 +15,7 @@ export interface CoreExports {
   flushTlb(): void;
   getEflags(): number;
   setEflags(v: number): void;
+  debugTranslate(lin: number): bigint;
 }
 
 export interface MmioHandler {

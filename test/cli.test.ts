@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, parseSize } from '../src/cli.js';
 import { VERSION } from '../src/version.js';
+import { requireTool } from './helpers/tools.js';
 
 const cli = (...args: string[]) => spawnSync('node', ['bin/wasmvisor.js', ...args], { encoding: 'latin1', timeout: 120_000 });
 
@@ -76,5 +77,33 @@ describe('wasmvisor CLI', () => {
     expect(parseSize('1G')).toBe(1 << 30);
     const o = parseArgs(['--debugcon=0x402=-', '-m=32M', '--stats']);
     expect(o).toMatchObject({ memory: 32 << 20, stats: true, debugcon: [{ port: 0x402, file: '-' }] });
+  });
+});
+
+describe('wasmvisor -gdb', () => {
+  const hasGdb = requireTool('gdb', 'gdb');
+  it.runIf(hasGdb)('waits under -S, and Debian gdb steps the demo ROM from its reset vector', async () => {
+    const { spawn, spawnSync: run } = await import('node:child_process');
+    const vm = spawn('node', ['bin/wasmvisor.js', '-gdb', 'tcp::0', '-S'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let buf = '';
+        vm.stderr.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(buf);
+          if (m) resolve(Number(m[1]));
+        });
+        setTimeout(() => reject(new Error(`no port: ${buf}`)), 20_000);
+      });
+      const g = run('gdb', ['-nx', '-batch', '-ex', `target remote 127.0.0.1:${port}`, '-ex', 'info registers eip cs', '-ex', 'stepi', '-ex', 'info registers cs eip', '-ex', 'kill'], { encoding: 'utf8', timeout: 60_000 });
+      // reset state: F000:FFF0; the first instruction is the far jump to F000:xxxx
+      expect(g.stdout).toMatch(/eip\s+0xfff0/);
+      expect(g.stdout).toMatch(/cs\s+0xf000/);
+      const eips = [...g.stdout.matchAll(/eip\s+(0x[0-9a-f]+)/g)].map((x) => Number(x[1]));
+      expect(eips).toHaveLength(2);
+      expect(eips[1]).not.toBe(0xfff0);
+    } finally {
+      vm.kill();
+    }
   });
 });

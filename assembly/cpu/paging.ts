@@ -7,7 +7,7 @@
 //   edit sooner than on silicon). MAXPHYADDR is 32: physical address bits 32-51 are reserved.
 // Accessed bits are set on every walk, dirty bits on the walk for a write; an entry that is
 // clean or read-only gets T_RO so that the first write walks again (4.8).
-import { CR, EFER } from '../gen/layout';
+import { CR, EFER, A20_MASK } from '../gen/layout';
 import { readPhys32, writePhys32, T_RO, T_NOUSER, T_GLOBAL, T_NX } from './memory';
 import { raise, PF } from './fault';
 
@@ -26,7 +26,11 @@ const PF_U: u32 = 4;
 const PF_RSVD: u32 = 8;
 const PF_I: u32 = 16;
 
+// a debugger's look-up: no accessed/dirty bits, no fault raised (translate returns -1)
+let probe: bool = false;
+
 function pageFault(lin: u32, code: u32): u32 {
+  if (probe) return 0xffffffff;
   store<u32>(CR + 8, lin); // CR2
   raise(PF, <i32>code);
   return 0xffffffff;
@@ -34,7 +38,7 @@ function pageFault(lin: u32, code: u32): u32 {
 
 // sets bits in a paging-structure entry if they are not set yet
 @inline function setBits(addr: u32, e: u32, bits: u32): void {
-  if ((e & bits) != bits) writePhys32(addr, e | bits);
+  if ((e & bits) != bits && !probe) writePhys32(addr, e | bits);
 }
 
 export function translate(lin: u32, write: bool, user: bool, exec: bool): u32 {
@@ -121,4 +125,14 @@ function walkPae(lin: u32, write: bool, user: bool, exec: bool, wp: bool, ecode:
   setBits(pteAddr, pte, write ? A | D : A);
   const dirty = write || (pte & D) != 0;
   return (pte & 0xfffff000) | f | (dirty ? 0 : T_RO) | (pte & G && cr4 & 0x80 ? T_GLOBAL : 0) | (nx ? T_NX : 0);
+}
+
+// The physical address of lin as a supervisor read would see it, with no side effects, or -1
+// when it is not mapped (for debuggers and tools).
+export function probeTranslate(lin: u32): i64 {
+  probe = true;
+  const t = translate(lin, false, false, false);
+  probe = false;
+  if (t == 0xffffffff) return -1;
+  return <i64>(((t & ~0xfff) & load<u32>(A20_MASK)) | (lin & 0xfff));
 }

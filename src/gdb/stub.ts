@@ -5,7 +5,8 @@
  *
  * - The target is described as i386 (target.xml with org.gnu.gdb.i386.core): `$pc` is EIP
  *   without the segment, and every address gdb sends (memory, breakpoints, watchpoints) is a
- *   linear address. In real mode, linear = CS*16 + IP, so symbolic debugging is meaningful only
+ *   linear address (linearToPhysical below translates, through the guest's page tables when
+ *   paging is on). In real mode, linear = CS*16 + IP, so symbolic debugging is meaningful only
  *   where CS base is 0 (or the user translates). Registers in `g` order: eax ecx edx ebx esp
  *   ebp esi edi eip eflags cs ss ds es fs gs, then st0-st7 and fctrl..fop, which the core has
  *   not got and are reported unavailable (`xx`).
@@ -25,7 +26,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import * as L from '../gen/layout.js';
 import type { Machine, StopInfo } from '../machine.js';
 import {
-  FrameDecoder, frame, unescape, bytesToHex, hexToBytes, le32, parseLe32, hex2,
+  FrameDecoder, frame, unescape, bytesToHex, hexToBytes, le32, parseLe32,
 } from './protocol.js';
 
 export interface GdbServerOptions {
@@ -57,13 +58,23 @@ export interface GdbServer {
   close(): Promise<void>;
 }
 
+/** Wasm memory offset of a guest physical byte backed by RAM or ROM, or -1 (MMIO, unmapped). */
+export function physToWasm(m: Machine, phys: number): number {
+  const c = m.core;
+  phys = (phys & c.get32(L.A20_MASK)) >>> 0;
+  const e = c.get32(L.PMAP_BASE + (phys >>> 12) * 4);
+  if (!(e & 3)) return -1; // P_RAM | P_ROM; MMIO is never touched (reads have side effects)
+  return (e & ~0xfff) + (phys & 0xfff);
+}
+
 /**
- * Guest linear address -> guest physical address, or null when unmapped.
- * IDENTITY FOR NOW: the core runs in real mode only. With paging this must walk the guest page
- * tables (CR3) without side effects (no A/D bit updates, no faults, no TLB fills).
+ * Where a debugger (linear) address lives in guest physical memory, or null when it is not
+ * mapped: the core's own page walk run as a supervisor read without side effects (no accessed
+ * or dirty bits, no fault, no TLB fill; assembly/cpu/paging.ts probeTranslate).
  */
-export function linearToPhysical(lin: number, _m: Machine): number | null {
-  return lin >>> 0;
+export function linearToPhysical(lin: number, m: Machine): number | null {
+  const p = m.core.exports.debugTranslate(lin >>> 0);
+  return p < 0n ? null : Number(p);
 }
 
 /** gdb register number -> core segment index (0 ES 1 CS 2 SS 3 DS 4 FS 5 GS), regnums 10..15. */
@@ -208,10 +219,10 @@ class Stub implements GdbServer {
           if (!this.noAck) sock.write(ev.ok ? '+' : '-');
           if (!ev.ok) break;
           this.queue.push(ev.payload);
+          this.drain(); // now, so that a Ctrl-C right behind a `c` in the same chunk finds it running
           break;
       }
     }
-    this.drain();
   }
 
   private send(payload: string): void {
@@ -344,7 +355,7 @@ class Stub implements GdbServer {
     }
   }
 
-  private query(p: string): string {
+  private query(p: string): string | null {
     if (p.startsWith('qSupported')) {
       const feats = p.includes(':') ? p.slice(p.indexOf(':') + 1).split(';') : [];
       this.swbreakFeature = feats.includes('swbreak+');
@@ -355,11 +366,10 @@ class Stub implements GdbServer {
       return r;
     }
     if (p === 'QStartNoAckMode') {
-      // the OK still goes out with acks on; everything after it without
-      queueMicrotask(() => { this.noAck = true; });
+      // acknowledged and answered in ack mode; from the next packet on, no acks either way
       this.send('OK');
       this.noAck = true;
-      return null as unknown as string; // already sent
+      return null;
     }
     if (p.startsWith('qXfer:features:read:')) {
       const [annex, range] = p.slice('qXfer:features:read:'.length).split(':');
@@ -418,15 +428,6 @@ class Stub implements GdbServer {
 
   // ---- memory ----
 
-  /** Wasm memory offset of a guest physical byte backed by RAM or ROM, or -1 (MMIO, unmapped). */
-  private physToWasm(phys: number): number {
-    const c = this.machine.core;
-    phys = (phys & c.get32(L.A20_MASK)) >>> 0;
-    const e = c.get32(L.PMAP_BASE + (phys >>> 12) * 4);
-    if (!(e & 3)) return -1; // P_RAM | P_ROM; MMIO is never touched (reads have side effects)
-    return (e & ~0xfff) + (phys & 0xfff);
-  }
-
   /** Reads up to len bytes; stops at the first inaccessible one. */
   readLinear(lin: number, len: number): Uint8Array {
     const c = this.machine.core;
@@ -434,7 +435,7 @@ class Stub implements GdbServer {
     const out: number[] = [];
     for (let i = 0; i < len; i++) {
       const phys = linearToPhysical((lin + i) >>> 0, this.machine);
-      const w = phys === null ? -1 : this.physToWasm(phys);
+      const w = phys === null ? -1 : physToWasm(this.machine, phys);
       if (w < 0) break;
       out.push(c.u8[w]!);
     }
@@ -448,7 +449,7 @@ class Stub implements GdbServer {
     const where: number[] = [];
     for (let i = 0; i < data.length; i++) {
       const phys = linearToPhysical((lin + i) >>> 0, this.machine);
-      const w = phys === null ? -1 : this.physToWasm(phys);
+      const w = phys === null ? -1 : physToWasm(this.machine, phys);
       if (w < 0) return false;
       where.push(w);
     }
@@ -554,23 +555,25 @@ class Stub implements GdbServer {
     this.runOwner = owner;
     this.state = 'running';
     this.interrupt = false;
-    this.loopDone = this.loop(owner, skipFirst);
+    this.loopDone = this.loop(skipFirst);
   }
 
-  private async loop(owner: Owner, skipFirst: boolean): Promise<void> {
+  /** The run loop; its owner can change from gdb to free while it runs (the client left). */
+  private async loop(skipFirst: boolean): Promise<void> {
     let first = skipFirst;
     let reply: string | null = null;
     for (;;) {
       if (this.closed) break;
       if (this.interrupt) {
-        reply = owner === 'gdb' ? `T02${THREAD}` : `T05${THREAD}`;
+        reply = this.runOwner === 'gdb' ? `T02${THREAD}` : `T05${THREAD}`;
         break;
       }
-      reply = this.slice(owner, first);
+      reply = this.slice(this.runOwner ?? 'free', first);
       first = false;
       if (reply) break;
       await new Promise<void>((r) => setImmediate(r));
     }
+    const owner = this.runOwner;
     this.runOwner = null;
     this.interrupt = false;
     if (this.state === 'running') this.state = 'stopped';
@@ -623,7 +626,6 @@ class Stub implements GdbServer {
     if (this.runOwner === 'gdb') {
       // the loop notices the cleared breakpoints; it keeps running and now belongs to nobody
       this.runOwner = 'free';
-      this.loopDone = this.loopDone.then(() => {});
       return;
     }
     if (this.runOwner === null && this.state === 'stopped' && !this.closed) this.startLoop('free', true);
@@ -637,4 +639,3 @@ export async function startGdbServer(m: Machine, opts: GdbServerOptions): Promis
   return stub;
 }
 
-export { hex2 };
