@@ -9,6 +9,7 @@ import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMo
 import { run as runImpl } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
+import { allSegsChanged } from './cpu/segment';
 import { insnLength as insnLengthImpl } from './cpu/length';
 
 export { flushTlb };
@@ -54,6 +55,7 @@ export function reset(): void {
   store<u32>(EXIT_PENDING, 0);
   store<u32>(ENTRY_INTR_INFO, 0);
   setUserMode(false);
+  allSegsChanged();
   dropTlb();
   invalidateFetch();
 }
@@ -64,6 +66,7 @@ export function run(budget: u32): u32 { return runImpl(budget); }
 // state): drop everything derived from it
 export function stateChanged(): void {
   setUserMode(load<u32>(CPL) == 3);
+  allSegsChanged();
   dropTlb();
   invalidateFetch();
 }

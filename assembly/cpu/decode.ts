@@ -9,6 +9,7 @@ import {
 import { readLin, writeLin, fetchIpLo, fetchIpLen, fetchBase, fetchRefill, readSlow8 } from './memory';
 import { aborted, raise, ud, GP, SS_ } from './fault';
 import { LOCK_OK } from '../gen/lengths';
+import { slowRead, slowWrite, segCheckSlow } from './segment';
 
 export const PFX_O32: u32 = 1;
 export const PFX_A32: u32 = 2;
@@ -147,7 +148,15 @@ function limitFault(seg: u32): void {
   raise(seg == SS ? SS_ : GP, 0);
 }
 
+// a read of size bytes at seg:off is allowed (limit, and type for segments flagged slow)
 @inline export function checkLimit(seg: u32, off: u32, size: u32): bool {
+  if ((slowRead >> seg) & 1) return segCheckSlow(seg, off, size, false);
+  const lim = segLimit(seg);
+  if (off > lim || lim - off < size - 1) { limitFault(seg); return false; }
+  return true;
+}
+@inline export function checkLimitW(seg: u32, off: u32, size: u32): bool {
+  if ((slowWrite >> seg) & 1) return segCheckSlow(seg, off, size, true);
   const lim = segLimit(seg);
   if (off > lim || lim - off < size - 1) { limitFault(seg); return false; }
   return true;
@@ -158,7 +167,7 @@ function limitFault(seg: u32): void {
   return readLin<T>(segBase(seg) + off);
 }
 @inline export function writeSeg<T>(seg: u32, off: u32, v: u32): void {
-  if (!checkLimit(seg, off, sizeof<T>())) return;
+  if (!checkLimitW(seg, off, sizeof<T>())) return;
   writeLin<T>(segBase(seg) + off, v);
 }
 

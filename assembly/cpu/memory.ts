@@ -181,6 +181,18 @@ function writeSlow(lin: u32, size: u32, v: u32): void {
   for (let i: u32 = 0; i < size; i++) writeSlow8(lin + i, v >>> (i << 3));
 }
 
+// Implicit supervisor accesses (descriptor tables, the TSS; SDM Vol. 3A 5.11): checked as CPL 0
+// whatever the current privilege.
+let savedRead: u32 = 0;
+let savedWrite: u32 = 0;
+@inline function enterSys(): void { savedRead = readMask; savedWrite = writeMask; setUserMode(false); }
+@inline function leaveSys(): void { readMask = savedRead; writeMask = savedWrite; }
+export function readSys32(lin: u32): u32 { enterSys(); const v = readLin32(lin); leaveSys(); return v; }
+export function readSys16(lin: u32): u32 { enterSys(); const v = readLin16(lin); leaveSys(); return v; }
+export function writeSys8(lin: u32, v: u32): void { enterSys(); writeLin8(lin, v); leaveSys(); }
+export function writeSys16(lin: u32, v: u32): void { enterSys(); writeLin16(lin, v); leaveSys(); }
+export function writeSys32(lin: u32, v: u32): void { enterSys(); writeLin32(lin, v); leaveSys(); }
+
 // Checks that [lin, lin+size) can be written without a fault (for instructions that write
 // several places and must not be left half done).
 export function probeWrite(lin: u32, size: u32): bool {

@@ -12,7 +12,7 @@ import {
 } from '../cpu/state';
 import { cond, getZF, getFlags, setFlags, getOF } from '../cpu/flags';
 import { push, pop, stackPtr, setStackPtr, stackMask } from '../cpu/stack';
-import { loadCS } from '../cpu/segment';
+import { farJump, farCall, farReturn, interruptReturn } from '../cpu/farcall';
 import { deliver, T_SW_EXC, T_SW_INT } from '../cpu/interrupt';
 import { aborted, raise, gp, requestExit, GP, BR, BP, OF, DB } from '../cpu/fault';
 
@@ -96,13 +96,7 @@ export function loop_b<T>(kind: u32): void {
   if (take) jumpTo((nextEip + d) & opMask<T>());
 }
 
-// ---- far transfers (real and virtual-8086 mode; protected mode arrives with its issue) ----
-function farJump(sel: u32, off: u32): void {
-  if (protectedMode() && !vm86()) { gp(sel & 0xfffc); return; }
-  if (off > segLimit(CS)) { gp(0); return; }
-  if (!loadCS(sel)) return;
-  setNextEip(off);
-}
+// ---- far transfers (assembly/cpu/farcall.ts) ----
 export function jmpf_A<T>(): void {
   const off = fetchImm<T>();
   const sel = fetch16();
@@ -114,53 +108,23 @@ export function jmpf_M<T>(): void {
   const sel = readSeg<u16>(eaSeg, eaPlus(sizeof<T>()));
   if (!aborted) farJump(sel, off);
 }
-function farCall<T>(sel: u32, off: u32): void {
-  if (protectedMode() && !vm86()) { gp(sel & 0xfffc); return; }
-  push<T>(segSel(CS));
-  push<T>(nextEip);
-  if (aborted) return;
-  if (off > segLimit(CS)) { gp(0); return; }
-  if (!loadCS(sel)) return;
-  setNextEip(off);
-}
 export function callf_A<T>(): void {
   const off = fetchImm<T>();
   const sel = fetch16();
-  if (!aborted) farCall<T>(sel, off);
+  if (!aborted) farCall(sel, off, sizeof<T>() == 4, nextEip);
 }
 export function callf_M<T>(): void {
   if (!checkLimit(eaSeg, eaOff, sizeof<T>() + 2)) return;
   const off = readSeg<T>(eaSeg, eaOff);
   const sel = readSeg<u16>(eaSeg, eaPlus(sizeof<T>()));
-  if (!aborted) farCall<T>(sel, off);
+  if (!aborted) farCall(sel, off, sizeof<T>() == 4, nextEip);
 }
 export function retf<T>(imm: bool): void {
   const n = imm ? fetch16() : 0;
-  if (aborted) return;
-  if (protectedMode() && !vm86()) { gp(0); return; }
-  const off = pop<T>();
-  const sel = pop<T>() & 0xffff;
-  if (aborted) return;
-  if (off > segLimit(CS)) { gp(0); return; }
-  if (!loadCS(sel)) return;
-  setStackPtr((stackPtr() + n) & stackMask());
-  setNextEip(off);
+  if (!aborted) farReturn(sizeof<T>() == 4, n);
 }
-
-// IRET in real mode (virtual-8086 and protected mode arrive with their issue)
 export function iret<T>(): void {
-  if (protectedMode()) { gp(0); return; }
-  const off = pop<T>();
-  const sel = pop<T>() & 0xffff;
-  const f = pop<T>();
-  if (aborted) return;
-  if (off > segLimit(CS)) { gp(0); return; }
-  if (!loadCS(sel)) return;
-  let mask: u32 = 0x0dd5 | F_IF | F_IOPL | F_NT | (1 << 8);
-  if (sizeof<T>() == 4) mask |= F_AC | F_ID | F_RF;
-  setFlags((getFlags() & ~mask) | (f & mask));
-  store<u32>(NMI_BLOCKED, 0);
-  setNextEip(off);
+  interruptReturn(sizeof<T>() == 4);
 }
 
 // software interrupts: INT n is not intercepted; INT3 and INTO are software exceptions, which
@@ -173,7 +137,7 @@ function softInt(vector: u32, type: u32): void {
     return;
   }
   if (vm86() && ((load<u32>(EFLAGS) & F_IOPL) >> 12) < 3 && type == T_SW_INT) { gp(0); return; }
-  if (!deliver(vector, nextEip, -1)) return;
+  if (!deliver(vector, nextEip, -1, vector != DB)) return;
   setNextEip(load<u32>(EIP));
 }
 export function int_I(): void {

@@ -6,15 +6,22 @@ import {
   HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, CTL_HLT_EXIT,
 } from '../gen/layout';
 import {
-  readE, writeE, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit, fetch8,
+  readE, writeE, readG, writeG, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit,
+  checkLimitW, fetch8, o32,
 } from '../cpu/decode';
 import {
-  cr, setCr, segBase, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL, F_DF, F_CF,
+  readDescriptor, descriptorAddr, dLo, dHi, attrOf, dplOf, typeOf, baseOf, limitOf, A_S, A_P, A_CODE, A_DC, A_RW,
+} from '../cpu/descriptor';
+import { writeSys8 } from '../cpu/memory';
+import { allSegsChanged } from '../cpu/segment';
+import {
+  cr, setCr, segBase, segSel, setSegCache, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL,
+  F_DF, F_CF, F_ZF, LDTR, TR,
   CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET,
 } from '../cpu/state';
-import { arithFlags, setArith } from '../cpu/flags';
+import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
 import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
-import { aborted, ud, gp, raise, requestExit, NM } from '../cpu/fault';
+import { aborted, ud, gp, raise, requestExit, NM, NP } from '../cpu/fault';
 import { icountNow, requestHltExit } from '../cpu/exec';
 
 export const EXIT_CPUID: u32 = 10;
@@ -87,7 +94,7 @@ export function sgdt<T>(which: u32): void {
     ud();
     return;
   }
-  if (!checkLimit(eaSeg, eaOff, 6)) return;
+  if (!checkLimitW(eaSeg, eaOff, 6)) return;
   const base = load<u32>(which ? IDTR_BASE : GDTR_BASE);
   const limit = load<u32>(which ? IDTR_LIMIT : GDTR_LIMIT);
   writeSeg<u16>(eaSeg, eaOff, limit);
@@ -124,6 +131,7 @@ export function setCR0(v: u32): void {
   if ((v & CR0_PG) && !(v & CR0_PE)) { gp(0); return; }
   setCr(0, v);
   if ((old ^ v) & (CR0_PG | CR0_PE | CR0_WP)) flushTlb();
+  if ((old ^ v) & CR0_PE) allSegsChanged(); // segment checks apply in protected mode only
 }
 
 // MOV to/from CRn and DRn: the ModRM mod field is ignored, operands are 32-bit registers
@@ -182,12 +190,115 @@ export function invlpg(): void {
 export function wbinvd(): void { privileged(); }
 export function ud2(): void { ud(); }
 
-// SLDT STR LLDT LTR VERR VERW, LAR LSL, ARPL: not recognised in real and virtual-8086 mode
-// (#UD); their protected-mode forms arrive with the protected-mode issue
-export function grp6(op: u32): void { ud(); }
-export function lar<T>(): void { ud(); }
-export function lsl<T>(): void { ud(); }
-export function arpl(): void { ud(); }
+// SLDT STR LLDT LTR VERR VERW, LAR LSL, ARPL (SDM Vol. 2): protected mode only, #UD in real
+// and virtual-8086 mode.
+@inline function pmOnly(): bool {
+  if (!protectedMode() || vm86()) { ud(); return false; }
+  return true;
+}
+export function grp6(op: u32): void {
+  if (!pmOnly()) return;
+  switch (op) {
+    case 0: case 1: { // SLDT, STR: a register destination is zero-extended
+      const v = segSel(op == 0 ? LDTR : TR);
+      if (eaIsReg()) { if (o32()) writeE<u32>(v); else writeE<u16>(v); } else writeE<u16>(v);
+      return;
+    }
+    case 2: case 3: {
+      if (cpl() != 0) { gp(0); return; }
+      const sel = readE<u16>();
+      if (aborted) return;
+      if (op == 2) lldt(sel); else ltr(sel);
+      return;
+    }
+    default: {
+      const sel = readE<u16>();
+      if (aborted) return;
+      setZF(verify(sel, op == 5));
+    }
+  }
+}
+
+function lldt(sel: u32): void {
+  if ((sel & 0xfffc) == 0) { setSegCache(LDTR, sel, 0, 0, 0); return; }
+  const err = <i32>(sel & 0xfffc);
+  if (sel & 4) { gp(err); return; }
+  if (!readDescriptor(sel)) { if (!aborted) gp(err); return; }
+  const a = attrOf(dHi);
+  if ((a & A_S) || typeOf(a) != 2) { gp(err); return; }
+  if (!(a & A_P)) { raise(NP, err); return; }
+  setSegCache(LDTR, sel, baseOf(dLo, dHi), limitOf(dLo, dHi), a);
+}
+
+function ltr(sel: u32): void {
+  const err = <i32>(sel & 0xfffc);
+  if ((sel & 0xfffc) == 0) { gp(0); return; }
+  if (sel & 4) { gp(err); return; }
+  if (!readDescriptor(sel)) { if (!aborted) gp(err); return; }
+  const a = attrOf(dHi);
+  const t = typeOf(a);
+  if ((a & A_S) || (t != 1 && t != 9)) { gp(err); return; }
+  if (!(a & A_P)) { raise(NP, err); return; }
+  writeSys8(descriptorAddr(sel) + 5, ((dHi >> 8) & 0xff) | 2); // busy
+  if (aborted) return;
+  setSegCache(TR, sel, baseOf(dLo, dHi), limitOf(dLo, dHi), a | 0x200);
+}
+
+// VERR/VERW: may the current privilege read/write through sel? (ZF)
+function verify(sel: u32, write: bool): bool {
+  if ((sel & 0xfffc) == 0 || !readDescriptor(sel)) return false;
+  const a = attrOf(dHi);
+  if (!(a & A_S)) return false;
+  const conforming = (a & A_CODE) && (a & A_DC);
+  if (!conforming && (dplOf(a) < cpl() || dplOf(a) < (sel & 3))) return false;
+  if (write) return !(a & A_CODE) && (a & A_RW) != 0;
+  return !(a & A_CODE) || (a & A_RW) != 0;
+}
+
+// LAR/LSL: the access rights or the limit when the descriptor is visible at this privilege
+function visible(sel: u32, lar: bool): bool {
+  if ((sel & 0xfffc) == 0 || !readDescriptor(sel)) return false;
+  const a = attrOf(dHi);
+  if (a & A_S) {
+    const conforming = (a & A_CODE) && (a & A_DC);
+    return conforming || (dplOf(a) >= cpl() && dplOf(a) >= (sel & 3));
+  }
+  const t = typeOf(a);
+  const ok = lar ? (t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 11 || t == 12)
+                 : (t == 1 || t == 2 || t == 3 || t == 9 || t == 11);
+  return ok && dplOf(a) >= cpl() && dplOf(a) >= (sel & 3);
+}
+export function lar<T>(): void {
+  if (!pmOnly()) return;
+  const sel = readE<u16>();
+  if (aborted) return;
+  const ok = visible(sel, true);
+  if (aborted) return;
+  if (ok) writeG<T>(sizeof<T>() == 2 ? dHi & 0xff00 : dHi & 0x00ffff00);
+  setZF(ok);
+}
+export function lsl<T>(): void {
+  if (!pmOnly()) return;
+  const sel = readE<u16>();
+  if (aborted) return;
+  const ok = visible(sel, false);
+  if (aborted) return;
+  if (ok) writeG<T>(limitOf(dLo, dHi));
+  setZF(ok);
+}
+export function arpl(): void {
+  if (!pmOnly()) return;
+  const d = readE<u16>();
+  if (aborted) return;
+  const s = readG<u16>();
+  if ((d & 3) < (s & 3)) {
+    writeE<u16>((d & ~3) | (s & 3));
+    if (!aborted) setZF(true);
+  } else setZF(false);
+}
+
+@inline function setZF(on: bool): void { setOneFlag(F_ZF, on); }
+
 
 // x87 escape with no FPU present: #NM when CR0.EM or CR0.TS is set, otherwise nothing happens
 // (a floating-point unit arrives with its issue; CPUID does not advertise one)
