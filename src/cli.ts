@@ -12,6 +12,7 @@ export class UsageError extends Error {}
 
 const HELP = `usage: wasmvisor [options]
        wasmvisor conformance sst286 [DIR] [--filter OPS] [--max-per-file N]
+       wasmvisor diff --ref qemu -bios FILE [-m SIZE] [--max-insns N]   (first divergence from QEMU)
 
 options (QEMU's spelling where QEMU has the option):
   -bios FILE             ROM image mapped to end at 0xFFFFF and 0xFFFFFFFF; the CPU starts at its reset vector
@@ -198,9 +199,34 @@ async function conformance(argv: string[]): Promise<number> {
   return summary.failed === 0 ? 0 : 1;
 }
 
+/** `diff --ref qemu [VM flags]`: runs the guest in lockstep with QEMU; status 0 when they agree. */
+async function diff(argv: string[]): Promise<number> {
+  let ref = 'qemu';
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--ref') ref = argv[++i] ?? '';
+    else if (argv[i]!.startsWith('--ref=')) ref = argv[i]!.slice(6);
+    else rest.push(argv[i]!);
+  }
+  if (ref !== 'qemu') throw new UsageError(`unknown reference '${ref}' (known: qemu)`);
+  const o = parseArgs(rest);
+  if (o === 'help' || o === 'version') return main([o === 'help' ? '--help' : '--version']);
+  const bios = o.bios ?? DEFAULT_BIOS;
+  readInput(bios, 'ROM image');
+  const { diffAgainstQemu } = await import('./diff/compare.js');
+  const r = await diffAgainstQemu({ bios, memory: o.memory, maxInsns: Number(o.maxInsns ?? 1_000_000n) });
+  if (r.divergence) {
+    console.log(r.divergence.report);
+    return 1;
+  }
+  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why})`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     if (argv[0] === 'conformance') return await conformance(argv.slice(1));
+    if (argv[0] === 'diff') return await diff(argv.slice(1));
     const o = parseArgs(argv);
     if (o === 'help') { console.log(HELP); return 0; }
     if (o === 'version') { console.log(`wasmvisor ${VERSION}`); return 0; }

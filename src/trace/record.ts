@@ -6,8 +6,9 @@
 import * as L from '../gen/layout.js';
 import { Machine, type StopInfo } from '../machine.js';
 import { DebugCon } from '../devices/debugcon.js';
+import { ExitReason } from '../exits/reasons.js';
 import {
-  CORE_SEG_OF_SLOT, TraceWriter, hexBytes, softIntEvent,
+  CORE_SEG_OF_SLOT, TraceWriter, bytesOf, hexBytes, opcodeOf, softIntEvent,
   type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
 
@@ -49,11 +50,15 @@ export function fetchInsnBytes(m: Machine, linear: number): Uint8Array {
   const c = m.core;
   const is32 = (c.get32(L.SEG_ATTR + 4 * 1) & 0x4000) !== 0 ? 1 : 0;
   const buf = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) buf[i] = readPhysByte(m, (linear + i) >>> 0);
   let len = 0;
   const w = physToWasm(m, linear);
   // the length decoder reads wasm memory directly; only use it where the 16 bytes are contiguous
-  if (w >= 0 && physToWasm(m, linear + 15) === w + 15) len = c.exports.insnLength(w, is32);
+  if (w >= 0 && physToWasm(m, linear + 15) === w + 15) {
+    buf.set(c.u8.subarray(w, w + 16));
+    len = c.exports.insnLength(w, is32);
+  } else {
+    for (let i = 0; i < 16; i++) buf[i] = readPhysByte(m, (linear + i) >>> 0);
+  }
   return buf.subarray(0, len > 0 ? len : 1);
 }
 
@@ -80,76 +85,157 @@ export interface Recording {
 }
 
 /**
- * Steps a fresh machine through `maxInsns` instructions (or until it stops).
+ * Steps a machine one instruction at a time and makes a record per step.
  *
  * Alignment: one record per step of the core's instruction counter, which counts each REP
  * iteration once (as QEMU does with one instruction per TB: every iteration is a TB
- * execution). A step that retires nothing (an exception delivered without retiring the
- * faulting instruction) is detected by the counter and merged with the handler state.
+ * execution). A run() that stops with nothing retired and no event (the HLT exit reported at
+ * the boundary after the HLT retired) is not an instruction: the stepper ends there.
  */
-export async function recordWasmvisor(o: RecordOptions): Promise<Recording> {
-  const t0 = performance.now();
-  const m = await Machine.create({ memory: o.memory ?? 16 << 20, bios: o.bios, log: () => {} });
-  m.attach(new DebugCon(0xe9, o.console ?? (() => {})));
-  const c = m.core;
+export class WasmvisorStepper {
+  readonly reset: CpuState;
+  n = 0;
+  stop: StopInfo = { why: 'limit', instructions: 0n };
+  ended = false;
+  private events: TraceEvent[] = [];
 
-  // I/O events: wrap the bus's outermost read/write (the bus splits wide accesses recursively)
-  let events: TraceEvent[] = [];
-  let depth = 0;
-  const bus = m.bus;
-  const rd = bus.read.bind(bus);
-  const wr = bus.write.bind(bus);
-  bus.read = (port: number, size: number): number => {
-    depth++;
-    try {
-      const v = rd(port, size);
-      if (depth === 1) events.push({ kind: 'io', dir: 'in', port, size, value: v >>> 0 });
-      return v;
-    } finally {
-      depth--;
-    }
-  };
-  bus.write = (port: number, size: number, value: number): void => {
-    depth++;
-    try {
-      wr(port, size, value);
-      if (depth === 1) events.push({ kind: 'io', dir: 'out', port, size, value: value >>> 0 });
-    } finally {
-      depth--;
-    }
-  };
-  // exceptions the core hands to the host (intercepted ones) become events; the default
-  // action (re-inject) is kept
-  m.onException = (ex) => {
-    events.push({ kind: 'exc', vector: ex.vector });
-    return 'inject';
-  };
+  private constructor(readonly m: Machine) {
+    // I/O events: wrap the bus's outermost read/write (the bus splits wide accesses recursively)
+    let depth = 0;
+    const bus = m.bus;
+    const rd = bus.read.bind(bus);
+    const wr = bus.write.bind(bus);
+    bus.read = (port: number, size: number): number => {
+      depth++;
+      try {
+        const v = rd(port, size);
+        if (depth === 1) this.events.push({ kind: 'io', dir: 'in', port, size, value: v >>> 0 });
+        return v;
+      } finally {
+        depth--;
+      }
+    };
+    bus.write = (port: number, size: number, value: number): void => {
+      depth++;
+      try {
+        wr(port, size, value);
+        if (depth === 1) this.events.push({ kind: 'io', dir: 'out', port, size, value: value >>> 0 });
+      } finally {
+        depth--;
+      }
+    };
+    // exceptions the core hands to the host (intercepted ones) become events; the default
+    // action (re-inject) is kept
+    m.onException = (ex) => {
+      this.events.push({ kind: 'exc', vector: ex.vector });
+      return 'inject';
+    };
+    this.reset = readState(m);
+  }
 
-  const reset = readState(m);
-  o.writer?.reset(reset);
-  const keep = o.keep !== false;
-  const insns: TraceInsn[] = [];
-  let stop: StopInfo = { why: 'limit', instructions: 0n };
-  let n = 0;
-  for (; n < o.maxInsns; n++) {
+  private con?: DebugCon;
+
+  static async create(o: { bios: Uint8Array; memory?: number; console?: (bytes: Uint8Array) => void }): Promise<WasmvisorStepper> {
+    const m = await Machine.create({ memory: o.memory ?? 16 << 20, bios: o.bios, log: () => {} });
+    const con = new DebugCon(0xe9, o.console ?? (() => {}));
+    m.attach(con);
+    const st = new WasmvisorStepper(m);
+    st.con = con;
+    return st;
+  }
+
+  /** Flushes the debug console (it buffers up to a newline). */
+  flush(): void {
+    this.con?.flush();
+  }
+
+  /**
+   * One core.run(1) per instruction, exits handled as Machine.run handles them. Machine.run
+   * is not used: it runs on until the counter moves, so a faulting instruction (which does
+   * not retire) would be merged with the first instruction of its handler, while QEMU logs
+   * it as a TB of its own. Returns true if an exception was delivered with nothing retired.
+   */
+  private step(): boolean {
+    const m = this.m;
+    const c = m.core;
+    const start = m.instructions;
+    for (let guard = 0; guard < 1000; guard++) {
+      const reason = c.exports.run(1);
+      if (reason === ExitReason.PREEMPTION_TIMER) {
+        this.stop = { why: 'limit', instructions: m.instructions };
+        return m.instructions === start && this.events.length === 0;
+      }
+      const action = m.handleExit(reason);
+      if (action.stop) {
+        this.ended = true;
+        this.stop = { why: action.why, instructions: m.instructions };
+        if (action.message !== undefined) this.stop.message = action.message;
+        this.con?.flush();
+        return false;
+      }
+      if (m.instructions !== start) {
+        this.stop = { why: 'limit', instructions: m.instructions };
+        return false;
+      }
+    }
+    this.ended = true;
+    this.stop = { why: 'error', message: 'no progress after 1000 exits', instructions: m.instructions };
+    return false;
+  }
+
+  /** The vector of an exception delivered by the core without a host exit: #DE for
+   * DIV/IDIV, else the first IVT entry that points at the new CS:IP. */
+  private guessVector(hex: string): number {
+    const b = bytesOf(hex);
+    const { op, reg } = opcodeOf(b);
+    if ((op === 0xf6 || op === 0xf7) && reg >= 6) return 0;
+    const c = this.m.core;
+    const cs = c.segSel(1) & 0xffff, ip = c.eip & 0xffff;
+    for (let v = 0; v < 256; v++) {
+      const at = v * 4;
+      const off = readPhysByte(this.m, at) | (readPhysByte(this.m, at + 1) << 8);
+      const seg = readPhysByte(this.m, at + 2) | (readPhysByte(this.m, at + 3) << 8);
+      if (off === ip && seg === cs) return v;
+    }
+    return 0xff;
+  }
+
+  /** Executes one instruction; undefined once the machine has stopped. */
+  next(): TraceInsn | undefined {
+    if (this.ended) return undefined;
+    const m = this.m;
+    const c = m.core;
     const cs = c.segSel(1) & 0xffff;
     const ip = c.eip >>> 0;
     const linear = (c.segBase(1) + ip) >>> 0;
     const bytes = hexBytes(fetchInsnBytes(m, linear));
-    events = [];
-    stop = m.run(m.instructions + 1n);
+    this.events = [];
+    const before = m.instructions;
+    const delivered = this.step();
+    if (this.ended && m.instructions === before && this.events.length === 0 && !delivered) return undefined;
+    if (delivered && !this.events.some((e) => e.kind === 'exc')) this.events.push({ kind: 'exc', vector: this.guessVector(bytes) });
     const after = readState(m);
-    const ev = events;
+    const ev = this.events;
     const si = softIntEvent(bytes, ip, after, cs);
     if (si) ev.push(si);
-    const r: TraceInsn = { n, cs, ip, linear, bytes, after, events: ev };
+    return { n: this.n++, cs, ip, linear, bytes, after, events: ev };
+  }
+}
+
+/** Records a whole run (up to maxInsns instructions or until the machine stops). */
+export async function recordWasmvisor(o: RecordOptions): Promise<Recording> {
+  const t0 = performance.now();
+  const st = await WasmvisorStepper.create(o);
+  o.writer?.reset(st.reset);
+  const keep = o.keep !== false;
+  const insns: TraceInsn[] = [];
+  while (st.n < o.maxInsns) {
+    const r = st.next();
+    if (!r) break;
     if (keep) insns.push(r);
     o.writer?.insn(r);
     o.onInsn?.(r);
-    if (stop.why !== 'limit') {
-      n++;
-      break;
-    }
   }
-  return { reset, insns, stop, count: n, ms: performance.now() - t0 };
+  st.flush();
+  return { reset: st.reset, insns, stop: st.stop, count: st.n, ms: performance.now() - t0 };
 }

@@ -1,0 +1,319 @@
+/**
+ * Lockstep comparison of wasmvisor against a reference (QEMU): both traces are aligned by
+ * instruction index and compared field by field; the first divergence stops the run and is
+ * reported with both states, the differing fields and the instructions before it.
+ * See docs/trace-format.md for what is compared and what is masked.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  REG_NAMES, SEG_NAMES, bytesOf, formatEvent, type CpuState, type TraceEvent, type TraceInsn,
+} from '../trace/format.js';
+import { WasmvisorStepper } from '../trace/record.js';
+import { startQemu } from '../trace/qemu.js';
+import { ARITH, flagEffect } from './flags.js';
+
+export interface FieldDiff {
+  field: string;
+  wasmvisor: string;
+  reference: string;
+}
+
+export interface Divergence {
+  /** Index of the first instruction whose record differs. */
+  n: number;
+  fields: FieldDiff[];
+  wasmvisor?: TraceInsn;
+  reference?: TraceInsn;
+  /** Flags masked as undefined when it was compared. */
+  maskedFlags: number;
+  /** The instructions before it (oldest first), disassembled. */
+  context: string[];
+  /** A human-readable report. */
+  report: string;
+}
+
+export interface DiffResult {
+  /** True if no divergence was found in the compared instructions. */
+  ok: boolean;
+  compared: number;
+  /** How the comparison ended. */
+  why: 'limit' | 'halted' | 'diverged' | 'timeout' | 'exit';
+  divergence?: Divergence;
+  /** How many records had a field masked, by reason. */
+  masked: Record<string, number>;
+  ms: number;
+  referenceVersion?: string;
+  console: { wasmvisor: string; reference: string };
+}
+
+const h8 = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
+const h4 = (v: number) => (v & 0xffff).toString(16).padStart(4, '0');
+
+function flagNames(f: number): string {
+  const names: [number, string][] = [[0x800, 'OF'], [0x400, 'DF'], [0x200, 'IF'], [0x100, 'TF'], [0x80, 'SF'], [0x40, 'ZF'], [0x10, 'AF'], [0x4, 'PF'], [0x1, 'CF']];
+  return names.filter(([b]) => f & b).map(([, n]) => n).join(' ') || '-';
+}
+
+function eventKey(e: TraceEvent): string {
+  return formatEvent(e).slice(2);
+}
+
+/** Disassembles one instruction (16-bit code: the traces are of real-mode ROMs). */
+export type Disassembler = (hex: string, ip: number) => string;
+
+let capstone: Promise<Disassembler> | undefined;
+
+/** capstone-wasm, loaded on first use; falls back to the raw bytes if it is missing. */
+export function loadDisassembler(): Promise<Disassembler> {
+  capstone ??= (async () => {
+    try {
+      const { Capstone, Const, loadCapstone } = await import('capstone-wasm');
+      await loadCapstone();
+      const cs = new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_16);
+      return (hex: string, ip: number) => {
+        if (!hex) return '(bytes unknown)';
+        try {
+          const [i] = cs.disasm(bytesOf(hex), { address: ip, count: 1 });
+          return i ? `${i.mnemonic} ${i.opStr}`.trim() : '(undecodable)';
+        } catch {
+          return '(undecodable)';
+        }
+      };
+    } catch {
+      return (hex: string) => `db ${hex}`;
+    }
+  })();
+  return capstone;
+}
+
+/**
+ * The field-by-field comparator. Feed pairs in order; it keeps the masks (undefined flags,
+ * implementation-specific reset values) and the recent history for the report.
+ */
+export class Comparator {
+  /** Flags currently holding an undefined value (ARITH bits). */
+  undef = 0;
+  readonly masked: Record<string, number> = {};
+  private readonly history: { wv: TraceInsn; ref: TraceInsn; undef: number }[] = [];
+  private wvPrev: CpuState;
+  private refPrev: CpuState;
+  /** Stack slots (linear address) holding a FLAGS image with undefined bits (PUSHF, INT). */
+  private readonly slots = new Map<number, number>();
+  /** Register bits loaded from such a slot (PUSHF; POP AX): masked until both sides agree. */
+  private readonly regTaint = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  constructor(readonly wvReset: CpuState, readonly refReset: CpuState, readonly contextSize = 10) {
+    this.wvPrev = wvReset;
+    this.refPrev = refReset;
+  }
+
+  private mask(reason: string): void {
+    this.masked[reason] = (this.masked[reason] ?? 0) + 1;
+  }
+
+  /** Compares one aligned pair; returns the differing fields (empty if they agree). */
+  compare(wv: TraceInsn, ref: TraceInsn): FieldDiff[] {
+    const d: FieldDiff[] = [];
+    const add = (field: string, a: string, b: string) => d.push({ field, wasmvisor: a, reference: b });
+    if (wv.cs !== ref.cs || wv.ip !== ref.ip) add('CS:EIP (before)', `${h4(wv.cs)}:${h8(wv.ip)}`, `${h4(ref.cs)}:${h8(ref.ip)}`);
+    if (wv.linear !== ref.linear) add('linear', h8(wv.linear), h8(ref.linear));
+    if (wv.bytes && ref.bytes && wv.bytes !== ref.bytes) add('bytes', wv.bytes, ref.bytes);
+    // undefined flags: the effect of this instruction on the running set
+    const hex = wv.bytes || ref.bytes;
+    const fx = flagEffect(hex, this.wvPrev);
+    const a = wv.after, b = ref.after;
+    this.trackFlagImages(hex, this.wvPrev, a, wv.events.length > 0, fx.def);
+    this.undef = (this.undef & ~fx.def) | fx.undef | this.popped;
+    for (let r = 0; r < 8; r++) {
+      const x = a.regs[r]!, y = b.regs[r]!;
+      if (x === y) {
+        this.regTaint[r] = 0;
+        continue;
+      }
+      if (((x ^ y) & ~this.regTaint[r]!) === 0) {
+        this.mask('undefined flags read back from a PUSHF image');
+        continue;
+      }
+      // an implementation-specific reset value (EDX: the processor signature) still unchanged
+      if (x === this.wvReset.regs[r] && y === this.refReset.regs[r]) {
+        this.mask(`${REG_NAMES[r]} reset value`);
+        continue;
+      }
+      add(REG_NAMES[r]!, h8(x), h8(y));
+    }
+    if (a.eip !== b.eip) add('EIP', h8(a.eip), h8(b.eip));
+    const fm = ~(this.undef & ARITH);
+    if ((a.eflags & fm) !== (b.eflags & fm)) {
+      const diff = (a.eflags ^ b.eflags) & fm;
+      add('EFLAGS', `${h8(a.eflags)}`, `${h8(b.eflags)} (differ: ${flagNames(diff)})`);
+    } else if (a.eflags !== b.eflags) {
+      this.mask(`undefined flags (${fx.undef && fx.why ? fx.why : 'left undefined earlier'})`);
+    }
+    for (let s = 0; s < 6; s++) if (a.sel[s] !== b.sel[s]) add(SEG_NAMES[s]!, h4(a.sel[s]!), h4(b.sel[s]!));
+    const ea = wv.events.map(eventKey).join(', '), eb = ref.events.map(eventKey).join(', ');
+    if (ea !== eb) add('events', ea || '(none)', eb || '(none)');
+    this.history.push({ wv, ref, undef: this.undef });
+    if (this.history.length > this.contextSize + 1) this.history.shift();
+    this.wvPrev = a;
+    this.refPrev = b;
+    return d;
+  }
+
+  private popped = 0;
+
+  /**
+   * Follows FLAGS images with undefined bits through the stack (real mode: SS.base = SS << 4):
+   * PUSHF and interrupt delivery store them, POP r16/r32 loads them into a register (tainted
+   * bits), POPF and IRET load them back into EFLAGS (undefined again).
+   */
+  private trackFlagImages(hex: string, before: CpuState, after: CpuState, events: boolean, _def: number): void {
+    this.popped = 0;
+    if (!hex) return;
+    const b = bytesOf(hex);
+    let i = 0;
+    while (i < b.length && [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3].includes(b[i]!)) i++;
+    const op = b[i]!;
+    const ssb = (s: CpuState) => (s.sel[1]! << 4) >>> 0;
+    const top = (s: CpuState, off = 0) => (ssb(s) + ((s.regs[4]! + off) & 0xffff)) >>> 0;
+    const take = (addr: number) => {
+      const m = this.slots.get(addr) ?? 0;
+      this.slots.delete(addr);
+      return m;
+    };
+    if (op === 0x9c) {
+      if (this.undef) this.slots.set(top(after), this.undef);
+    } else if (op >= 0x58 && op <= 0x5f) {
+      const m = take(top(before));
+      if (m) this.regTaint[op - 0x58] |= m;
+    } else if (op === 0x9d) {
+      this.popped = take(top(before)) & ARITH;
+    } else if (op === 0xcf) {
+      this.popped = take(top(before, 4)) & ARITH;
+    }
+    if (events && this.undef && after.sel[0] !== before.sel[0] || (events && this.undef && op === 0xcd)) {
+      this.slots.set(top(after, 4), this.undef); // INT n / exception: FLAGS at SP+4
+    }
+  }
+
+  /** Builds the report for a divergence at the last compared pair. */
+  async report(fields: FieldDiff[], dis?: Disassembler): Promise<Divergence> {
+    dis ??= await loadDisassembler();
+    const last = this.history[this.history.length - 1]!;
+    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${h4(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}`;
+    const context = this.history.slice(0, -1).map((h) => line(h.wv));
+    const st = (s: CpuState) =>
+      `${REG_NAMES.map((n, i) => `${n}=${h8(s.regs[i]!)}`).join(' ')}\n      EIP=${h8(s.eip)} EFLAGS=${h8(s.eflags)} [${flagNames(s.eflags)}] ` +
+      SEG_NAMES.map((n, i) => `${n}=${h4(s.sel[i]!)}`).join(' ');
+    const out: string[] = [];
+    out.push(`first divergence at instruction ${last.wv.n}: ${h4(last.wv.cs)}:${h4(last.wv.ip)} ${last.wv.bytes || last.ref.bytes}  ${dis(last.wv.bytes || last.ref.bytes, last.wv.ip)}`);
+    out.push('differing fields:');
+    for (const f of fields) out.push(`  ${f.field.padEnd(16)} wasmvisor ${f.wasmvisor}   reference ${f.reference}`);
+    if (last.undef) out.push(`  (flags masked as undefined here: ${flagNames(last.undef)})`);
+    out.push('state after it:');
+    out.push(`  wasmvisor ${st(last.wv.after)}`);
+    out.push(`  reference ${st(last.ref.after)}`);
+    if (last.wv.events.length || last.ref.events.length) {
+      out.push(`  events: wasmvisor [${last.wv.events.map(eventKey).join(', ')}]  reference [${last.ref.events.map(eventKey).join(', ')}]`);
+    }
+    out.push(`the ${context.length} instructions before it:`);
+    for (const c of context) out.push(c);
+    out.push(`=>${line(last.wv).slice(2)}`);
+    return { n: last.wv.n, fields, wasmvisor: last.wv, reference: last.ref, maskedFlags: last.undef, context, report: out.join('\n') };
+  }
+}
+
+/** Compares two recorded traces (e.g. files read with loadTrace); stops at the first divergence. */
+export async function compareTraces(
+  wv: { reset: CpuState; insns: Iterable<TraceInsn> },
+  ref: { reset: CpuState; insns: Iterable<TraceInsn> },
+): Promise<{ compared: number; divergence?: Divergence; masked: Record<string, number> }> {
+  const cmp = new Comparator(wv.reset, ref.reset);
+  const ia = wv.insns[Symbol.iterator](), ib = ref.insns[Symbol.iterator]();
+  let compared = 0;
+  for (;;) {
+    const a = ia.next(), b = ib.next();
+    if (a.done || b.done) {
+      if (a.done !== b.done) {
+        const r = (a.done ? b.value : a.value) as TraceInsn;
+        const fields = [{ field: 'length', wasmvisor: a.done ? `ends after ${compared}` : `goes on (${r.n})`, reference: b.done ? `ends after ${compared}` : `goes on (${r.n})` }];
+        return { compared, masked: cmp.masked, divergence: { n: compared, fields, maskedFlags: 0, context: [], report: `the traces differ in length after ${compared} instructions` } };
+      }
+      return { compared, masked: cmp.masked };
+    }
+    const fields = cmp.compare(a.value, b.value);
+    compared++;
+    if (fields.length) return { compared, masked: cmp.masked, divergence: await cmp.report(fields) };
+  }
+}
+
+export interface DiffOptions {
+  bios: string;
+  maxInsns: number;
+  /** Guest RAM in bytes (default 16 MiB, given to both). */
+  memory?: number;
+  timeoutMs?: number;
+  /** Test hook: changes a wasmvisor record before it is compared (fault injection). */
+  mutate?: (r: TraceInsn) => void;
+}
+
+/**
+ * Runs the ROM in wasmvisor and in QEMU in lockstep: every record QEMU's log yields is
+ * compared with the next wasmvisor step; QEMU is killed at the first divergence.
+ */
+export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
+  const t0 = performance.now();
+  const bios = readFileSync(opts.bios);
+  let wvConsole = '';
+  const st = await WasmvisorStepper.create({
+    bios, memory: opts.memory ?? 16 << 20, console: (b) => { wvConsole += Buffer.from(b).toString('latin1'); },
+  });
+  let cmp: Comparator | undefined;
+  let compared = 0;
+  let pendingDiv: { fields: FieldDiff[] } | undefined;
+  let wvEnded = false;
+  const session = startQemu(
+    { bios: opts.bios, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 },
+    (reset) => { cmp = new Comparator(st.reset, reset); },
+    (ref) => {
+      if (pendingDiv || compared >= opts.maxInsns) return false;
+      const wv = st.next();
+      if (!wv) {
+        wvEnded = true;
+        pendingDiv = { fields: [{ field: 'length', wasmvisor: `stopped (${st.stop.why}) after ${compared}`, reference: `goes on at ${h4(ref.cs)}:${h4(ref.ip)}` }] };
+        return false;
+      }
+      opts.mutate?.(wv);
+      const fields = cmp!.compare(wv, ref);
+      compared++;
+      if (fields.length) {
+        pendingDiv = { fields };
+        return false;
+      }
+      return true;
+    },
+  );
+  const end = await session.done;
+  st.flush();
+  let why: DiffResult['why'] = end.why;
+  let divergence: Divergence | undefined;
+  if (pendingDiv && cmp) {
+    why = 'diverged';
+    divergence = wvEnded
+      ? { n: compared, fields: pendingDiv.fields, maskedFlags: 0, context: [], report: `wasmvisor stopped (${st.stop.why}${st.stop.message ? ': ' + st.stop.message : ''}) after ${compared} instructions; QEMU goes on` }
+      : await cmp.report(pendingDiv.fields);
+  } else if (end.why === 'halted' && compared < opts.maxInsns) {
+    // QEMU halted: wasmvisor must stop here too
+    const more = st.next();
+    if (more) {
+      why = 'diverged';
+      const fields = [{ field: 'length', wasmvisor: `goes on at ${h4(more.cs)}:${h4(more.ip)}`, reference: `halted after ${compared}` }];
+      divergence = { n: compared, fields, maskedFlags: 0, context: [], report: `QEMU halted after ${compared} instructions; wasmvisor goes on` };
+    }
+  }
+  const r: DiffResult = {
+    ok: !divergence, compared, why, masked: cmp?.masked ?? {}, ms: performance.now() - t0,
+    referenceVersion: `QEMU ${session.version}`, console: { wasmvisor: wvConsole, reference: end.console },
+  };
+  if (divergence) r.divergence = divergence;
+  return r;
+}

@@ -1,0 +1,297 @@
+/**
+ * Runs a -bios ROM under qemu-system-i386 with one instruction per translation block and
+ * turns its execution log into trace records (format.ts). See docs/trace-format.md for the
+ * options, the alignment ("cpu" dumps show the state BEFORE each TB) and what is masked.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, createReadStream, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  TraceWriter, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
+} from './format.js';
+
+export const QEMU = 'qemu-system-i386';
+
+/** QEMU's version as [major, minor], or undefined if it is not installed. */
+export function qemuVersion(bin = QEMU): [number, number] | undefined {
+  try {
+    const out = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+    const m = /version (\d+)\.(\d+)/.exec(out);
+    return m ? [Number(m[1]), Number(m[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command line: one instruction per TB, no chaining (so every TB execution is logged),
+ * the register dump before each TB, the guest code at translation (for the bytes), exceptions
+ * (check_exception lines) and device accesses (memory_region_ops_* trace events). */
+export function qemuArgs(bios: string, memoryMiB: number, logPath: string, consolePath: string, version: [number, number]): string[] {
+  const oneInsn = version[0] > 8 || (version[0] === 8 && version[1] >= 1)
+    ? ['-accel', 'tcg,one-insn-per-tb=on']
+    : ['-singlestep'];
+  return [
+    '-bios', bios, '-m', String(memoryMiB),
+    '-nographic', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none',
+    '-net', 'none', '-no-reboot',
+    '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${consolePath}`,
+    ...oneInsn,
+    '-d', 'in_asm,cpu,exec,nochain,int,trace:memory_region_ops_read,trace:memory_region_ops_write',
+    '-D', logPath,
+  ];
+}
+
+export interface QemuRunOptions {
+  bios: string;
+  maxInsns: number;
+  memory?: number; // bytes (default 16 MiB)
+  /** Kill QEMU after this long (default 120 s). */
+  timeoutMs?: number;
+  writer?: TraceWriter;
+  keep?: boolean;
+  onInsn?: (r: TraceInsn) => void;
+  bin?: string;
+}
+
+export interface QemuRecording {
+  reset: CpuState;
+  insns: TraceInsn[];
+  count: number;
+  /** Why the run ended: the limit, HLT with IF=0, QEMU exiting, or the timeout. */
+  why: 'limit' | 'halted' | 'exit' | 'timeout';
+  console: string;
+  ms: number;
+  version: string;
+}
+
+const SEG_SLOT: Record<string, number> = { CS: 0, SS: 1, DS: 2, ES: 3, FS: 4, GS: 5 };
+
+/** The incremental log parser; exported for tests. Feed lines; it calls emit per record. */
+export class QemuLogParser {
+  reset?: CpuState;
+  /** linear address -> bytes of the instruction last translated there */
+  private readonly code = new Map<number, string>();
+  private inAsm = false;
+  private lastAsm = -1;
+  // the state being parsed (a dump in progress)
+  private cur: CpuState | undefined;
+  private curPc = 0;
+  private curCsBase = 0;
+  private segsSeen = 0;
+  // the TB whose dump is complete and whose after-state is the next dump
+  private pending: { cs: number; ip: number; linear: number; bytes: string; before: CpuState; events: TraceEvent[] } | undefined;
+  n = 0;
+  halted = false;
+
+  constructor(private readonly emit: (r: TraceInsn) => void) {}
+
+  line(s: string): void {
+    const c = s.charCodeAt(0);
+    if (this.inAsm) {
+      // "0x000f0000:  fa                       cli"
+      if (s.startsWith('0x')) {
+        // capstone's printer puts at most 8 bytes on a line: a long instruction continues on
+        // the next line (its own address, bytes only, no mnemonic)
+        const m = /^0x([0-9a-f]+):\s+((?:[0-9a-f]{2} )+)\s*(\S*)/.exec(s + ' ');
+        if (!m) return;
+        const hex = m[2]!.replace(/ /g, '');
+        if (m[3] === '' && this.lastAsm >= 0) {
+          this.code.set(this.lastAsm, (this.code.get(this.lastAsm) ?? '') + hex);
+        } else {
+          this.lastAsm = parseInt(m[1]!, 16) >>> 0;
+          this.code.set(this.lastAsm, hex);
+        }
+        return;
+      }
+      if (s.trim() === '') { this.inAsm = false; return; }
+      if (s.startsWith('OBJD') || s.startsWith('----')) return;
+      this.inAsm = false;
+    }
+    switch (c) {
+      case 0x49: // I
+        if (s.startsWith('IN:')) { this.inAsm = true; this.lastAsm = -1; }
+        return;
+      case 0x54: { // T: "Trace 0: 0x7f.. [000f0000/000f0001/00000040/ff000201] "
+        const m = /\[([0-9a-f]+)\/([0-9a-f]+)\//.exec(s);
+        if (!m) return;
+        this.curCsBase = parseInt(m[1]!, 16) >>> 0;
+        this.curPc = parseInt(m[2]!, 16) >>> 0;
+        this.cur = { regs: [0, 0, 0, 0, 0, 0, 0, 0], eip: 0, eflags: 0, sel: [0, 0, 0, 0, 0, 0] };
+        this.segsSeen = 0;
+        return;
+      }
+      case 0x63: { // c: "check_exception old: 0xffffffff new 0x0"
+        const m = /^check_exception old: 0x[0-9a-f]+ new 0x([0-9a-f]+)/.exec(s);
+        if (m && this.pending) this.pending.events.push({ kind: 'exc', vector: parseInt(m[1]!, 16) });
+        return;
+      }
+      case 0x6d: { // m: "memory_region_ops_write cpu 0 mr 0x.. addr 0xe9 value 0x77 size 1 name 'isa-debugcon'"
+        const m = /^memory_region_ops_(read|write) cpu (-?\d+) mr 0x[0-9a-f]+ addr 0x([0-9a-f]+) value 0x([0-9a-f]+) size (\d+)/.exec(s);
+        if (!m || m[2] === '-1' || !this.pending) return;
+        const addr = parseInt(m[3]!, 16);
+        if (addr > 0xffff) return; // MMIO, not a port (the PC has no MMIO below 64 KiB)
+        this.pending.events.push({
+          kind: 'io', dir: m[1] === 'read' ? 'in' : 'out', port: addr, size: Number(m[5]), value: parseInt(m[4]!, 16) >>> 0,
+        });
+        return;
+      }
+    }
+    const st = this.cur;
+    if (!st) return;
+    if (s.startsWith('EAX=')) {
+      st.regs[0] = parseInt(s.substr(4, 8), 16); st.regs[3] = parseInt(s.substr(17, 8), 16);
+      st.regs[1] = parseInt(s.substr(30, 8), 16); st.regs[2] = parseInt(s.substr(43, 8), 16);
+    } else if (s.startsWith('ESI=')) {
+      st.regs[6] = parseInt(s.substr(4, 8), 16); st.regs[7] = parseInt(s.substr(17, 8), 16);
+      st.regs[5] = parseInt(s.substr(30, 8), 16); st.regs[4] = parseInt(s.substr(43, 8), 16);
+    } else if (s.startsWith('EIP=')) {
+      st.eip = parseInt(s.substr(4, 8), 16); st.eflags = parseInt(s.substr(17, 8), 16);
+    } else if (s.length > 8 && s[2] === ' ' && s[3] === '=') {
+      const slot = SEG_SLOT[s.substr(0, 2)];
+      if (slot === undefined) return;
+      st.sel[slot] = parseInt(s.substr(4, 4), 16);
+      if (++this.segsSeen === 6) this.dumpDone();
+    }
+  }
+
+  /** A complete "before TB" state: it is the after-state of the pending instruction. */
+  private dumpDone(): void {
+    const st = this.cur!;
+    this.cur = undefined;
+    if (!this.reset) this.reset = { regs: [...st.regs], eip: st.eip, eflags: st.eflags, sel: [...st.sel] };
+    if (this.pending) this.finish(st);
+    if (this.halted) return;
+    const linear = this.curPc;
+    this.pending = {
+      cs: st.sel[0]!, ip: st.eip >>> 0, linear, bytes: this.code.get(linear) ?? '', before: st, events: [],
+    };
+    void this.curCsBase;
+    // HLT with IF=0 (and no NMI source): nothing follows, so finish it now (EIP past the HLT)
+    if (this.pending.bytes === 'f4' && (st.eflags & 0x200) === 0) {
+      const after = { ...st, regs: [...st.regs], sel: [...st.sel], eip: (st.eip + 1) >>> 0 };
+      this.finish(after);
+      this.halted = true;
+    }
+  }
+
+  private finish(after: CpuState): void {
+    const p = this.pending!;
+    this.pending = undefined;
+    const si = softIntEvent(p.bytes, p.ip, after, p.cs);
+    if (si) p.events.push(si);
+    this.emit({ n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events: p.events });
+  }
+}
+
+export interface QemuSession {
+  version: string;
+  /** Resolves when QEMU has been stopped (or exited) and the log is drained. */
+  done: Promise<{ why: QemuRecording['why']; console: string }>;
+  /** Stops QEMU now (the consumer saw enough). */
+  stop(): void;
+  parser: QemuLogParser;
+}
+
+/**
+ * Starts QEMU on the ROM; every record goes to onInsn as the log streams in (through a FIFO:
+ * hundreds of MB for a long run are parsed, never stored). onInsn returns false to stop.
+ * QEMU is killed at maxInsns, at HLT with IF=0, when onInsn says so, or at the timeout.
+ */
+export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onInsn: (r: TraceInsn) => boolean): QemuSession {
+  const bin = o.bin ?? QEMU;
+  const ver = qemuVersion(bin);
+  if (!ver) throw new Error(`${bin} is not installed (apt-get install qemu-system-x86)`);
+  const dir = mkdtempSync(join(tmpdir(), 'wasmvisor-qemu-'));
+  const conPath = join(dir, 'console.txt');
+  const mib = Math.max(1, Math.round((o.memory ?? 16 << 20) / (1 << 20)));
+  // QEMU cannot open /dev/stdout when it is the socket Node gives a child: use a FIFO
+  const fifo = join(dir, 'log.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const args = qemuArgs(o.bios, mib, fifo, conPath, ver);
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+  let why: QemuRecording['why'] = 'exit';
+  let stopped = false;
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const stop = (w: QemuRecording['why']) => {
+    if (stopped) return;
+    stopped = true;
+    why = w;
+    kill();
+  };
+  const parser = new QemuLogParser((r) => {
+    if (stopped) return;
+    if (!onInsn(r)) stop('limit');
+  });
+  const timer = setTimeout(() => stop('timeout'), o.timeoutMs ?? 120_000);
+  const log = createReadStream(fifo, { highWaterMark: 1 << 20 });
+  let rest = '';
+  let resetSent = false;
+  log.on('data', (chunk) => {
+    if (stopped) return;
+    const text = rest + (chunk as Buffer).toString('latin1');
+    let at = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', at);
+      if (nl < 0) break;
+      parser.line(text.slice(at, nl));
+      at = nl + 1;
+      if (!resetSent && parser.reset) {
+        resetSent = true;
+        onReset(parser.reset);
+      }
+      if (parser.n >= o.maxInsns) stop('limit');
+      else if (parser.halted) stop('halted');
+      if (stopped) return;
+    }
+    rest = text.slice(at);
+  });
+  const done = new Promise<{ why: QemuRecording['why']; console: string }>((resolve, reject) => {
+    let closed = 0;
+    const fin = () => {
+      if (++closed < 2) return;
+      clearTimeout(timer);
+      let consoleText = '';
+      try {
+        consoleText = readFileSync(conPath, 'latin1');
+      } catch { /* no output */ }
+      rmSync(dir, { recursive: true, force: true });
+      if (!parser.reset) reject(new Error(`QEMU produced no trace (${bin} ${args.join(' ')}): ${stderr.trim()}`));
+      else resolve({ why, console: consoleText });
+    };
+    child.on('close', () => {
+      log.destroy();
+      fin();
+    });
+    log.on('close', fin);
+    log.on('error', () => { /* the FIFO went away with QEMU */ });
+  });
+  return { version: ver.join('.'), done, stop: () => stop('limit'), parser };
+}
+
+/** Runs QEMU on the ROM and collects its trace. */
+export async function recordQemu(o: QemuRunOptions): Promise<QemuRecording> {
+  const t0 = performance.now();
+  const keep = o.keep !== false;
+  const insns: TraceInsn[] = [];
+  let reset: CpuState | undefined;
+  let count = 0;
+  const s = startQemu(o, (r) => {
+    reset = r;
+    o.writer?.reset(r);
+  }, (r) => {
+    if (count >= o.maxInsns) return false;
+    count++;
+    if (keep) insns.push(r);
+    o.writer?.insn(r);
+    o.onInsn?.(r);
+    return true;
+  });
+  const { why, console } = await s.done;
+  return { reset: reset!, insns, count, why, console, ms: performance.now() - t0, version: s.version };
+}
