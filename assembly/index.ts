@@ -10,6 +10,7 @@ import { run as runImpl } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
 import { allSegsChanged } from './cpu/segment';
+import { resetMsrs } from './cpu/msr';
 import { insnLength as insnLengthImpl } from './cpu/length';
 
 export { flushTlb };
@@ -54,6 +55,7 @@ export function reset(): void {
   store<u32>(NMI_BLOCKED, 0);
   store<u32>(EXIT_PENDING, 0);
   store<u32>(ENTRY_INTR_INFO, 0);
+  resetMsrs();
   setUserMode(false);
   allSegsChanged();
   dropTlb();

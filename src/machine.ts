@@ -15,7 +15,7 @@ import { handleCpuid } from './exits/cpuid.js';
 import { handleHlt } from './exits/hlt.js';
 import { handleTripleFault } from './exits/triple-fault.js';
 import { handleException, type ExceptionInfo } from './exits/exception.js';
-import { handleMsr } from './exits/msr.js';
+import { handleMsr, type MsrHandler } from './exits/msr.js';
 import { handleVmcall } from './exits/vmcall.js';
 import { handleRdtsc } from './exits/rdtsc.js';
 import { handleInterruptWindow } from './exits/interrupt-window.js';
@@ -51,6 +51,7 @@ export class Machine {
   readonly cpuid = new CpuidPolicy();
   readonly stats = new ExitStats();
   readonly hypercalls = new Map<number, (m: Machine) => number>();
+  readonly msrHandlers = new Map<number, MsrHandler>();
   readonly log: Logger;
   readonly ramBytes: number;
   /** Decides intercepted exceptions; default: re-inject. */
@@ -129,6 +130,18 @@ export class Machine {
     const info = (ex.vector & 0xff) | ((ex.type & 7) << 8) | (ex.error !== undefined ? 1 << 11 : 0) | 0x80000000;
     this.core.set32(L.ENTRY_INTR_INFO, info);
     this.core.set32(L.ENTRY_INTR_ERROR, ex.error ?? 0);
+  }
+
+  /** Gives an MSR to the host: RDMSR/WRMSR of it exit (reasons 31/32) to this handler. */
+  claimMsr(msr: number, h: MsrHandler): void {
+    // MSRs outside the bitmap's ranges always exit; the handler alone claims them
+    const bit = msr <= 0x1fff ? msr : msr >= 0xc0000000 && msr <= 0xc0001fff ? 0x2000 + (msr - 0xc0000000) : -1;
+    if (bit >= 0) for (const [dir, on] of [[0, h.read], [0x4000, h.write]] as const) {
+      const b = bit + dir;
+      const at = L.MSR_BITMAP_BASE + (b >> 3);
+      if (on) this.core.u8[at]! |= 1 << (b & 7);
+    }
+    this.msrHandlers.set(msr, h);
   }
 
   /** Drives the INTR pin with the vector the interrupt-acknowledge cycle will return. */

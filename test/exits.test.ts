@@ -217,3 +217,26 @@ describe('platform pins', () => {
     expect(m.core.reg32(1) & 0xffff).toBe(0x77);
   });
 });
+
+describe('MSRs', () => {
+  it('the core owns the architectural MSRs; unknown ones raise #GP; the host can claim one', async () => {
+    // mov ecx, 0x174 ; mov eax, 0x1234 ; xor edx, edx ; wrmsr ; xor eax, eax ; rdmsr ; mov ebx, eax ;
+    // mov ecx, MSR ; rdmsr ; hlt
+    const code = (msr: number) => [0x66, 0xb9, 0x74, 0x01, 0, 0, 0x66, 0xb8, 0x34, 0x12, 0, 0, 0x66, 0x31, 0xd2, 0x0f, 0x30,
+      0x66, 0x31, 0xc0, 0x0f, 0x32, 0x66, 0x89, 0xc3, 0x66, 0xb9, msr & 255, (msr >> 8) & 255, (msr >> 16) & 255, msr >>> 24, 0x0f, 0x32, HLT];
+    const m = await realModeVm(code(0x1234)); // not an MSR of this CPU
+    const c = m.core;
+    c.set32(L.CTL_EXC_BITMAP, 1 << 13);
+    let gp = -1;
+    m.onException = (ex) => { gp = ex.vector; return 'stop'; };
+    expect(m.run().why).toBe('exception');
+    expect(gp).toBe(13);
+    expect(c.reg32(3)).toBe(0x1234);
+    const m2 = await realModeVm(code(0x4b564d00)); // KVM's wall-clock MSR, outside the bitmap
+    m2.claimMsr(0x4b564d00, { read: () => 0x1122334455667788n });
+    expect(m2.run().why).toBe('halted');
+    expect(m2.core.reg32(0)).toBe(0x55667788);
+    expect(m2.core.reg32(2)).toBe(0x11223344);
+    expect(m2.stats.count[ExitReason.RDMSR]).toBe(1);
+  });
+});

@@ -12,7 +12,7 @@
 //  0x0000_1000 +------------------------------+
 //              | I/O bitmap, 64 Ki bits       |  1 = an access to that port exits (reason 30)
 //  0x0000_3000 +------------------------------+
-//              | MSR bitmap (reserved)        |
+//              | MSR bitmap (VMX layout)      |  1 = RDMSR/WRMSR of that MSR exits (31/32)
 //  0x0000_4000 +------------------------------+
 //              | core device state (PIC, PIT) |  reserved for the in-core devices
 //  0x0001_0000 +------------------------------+
@@ -69,6 +69,7 @@ export const fields = [
   ['DR', 'u32', 8, 'DR0..DR7'],
   ['CPL', 'u32', 1, 'current privilege level'],
   ['EFER', 'u32', 1, 'IA32_EFER (low half): bit 11 NXE'],
+  ['MSRS', 'u64', 48, 'model-specific registers kept as storage (assembly/cpu/msr.ts slots)'],
   ['A20_MASK', 'u32', 1, 'AND mask applied to physical addresses (bit 20 clear when the gate is closed)'],
   ['ACTIVITY', 'u32', 1, '0 active, 1 HLT, 2 shutdown'],
   ['SHADOW', 'u32', 1, 'interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction'],

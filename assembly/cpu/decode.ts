@@ -6,7 +6,7 @@ import { EIP } from '../gen/layout';
 import {
   CS, SS, DS, segBase, segLimit, getReg, setReg, reg32, reg16, EBP, ESP,
 } from './state';
-import { readLin, writeLin, fetchIpLo, fetchIpLen, fetchBase, fetchRefill, readSlow8 } from './memory';
+import { readLin, writeLin, fetchIpLo, fetchIpLen, fetchBase, fetchRefill, readSlow8, invalidateFetch } from './memory';
 import { aborted, raise, ud, GP, SS_ } from './fault';
 import { LOCK_OK } from '../gen/lengths';
 import { slowRead, slowWrite, segCheckSlow } from './segment';
@@ -33,8 +33,14 @@ export let eaBaseEsp: bool = false; // the address uses ESP as its base (POP Ev 
 @inline export function eaIsReg(): bool { return mrm >= 0xc0; }
 @inline export function dataSeg(): u32 { return segOvr >= 0 ? <u32>segOvr : DS; }
 
+// An instruction with four or more prefixes may exceed 15 bytes (SDM 2.3.11: #GP(0)); its
+// remaining bytes are fetched through the slow path, which checks the length.
+let longInsn: bool = false;
+let insnStart: u32 = 0;
+
 export function beginInsn(defaultO32: bool): void {
   nextEip = load<u32>(EIP);
+  longInsn = false;
   pfx = defaultO32 ? PFX_O32 | PFX_A32 : 0;
   segOvr = -1;
 }
@@ -58,6 +64,11 @@ function fetch8Slow(): u32 {
   const ip = nextEip;
   const limit = segLimit(CS);
   if (ip > limit) return fetchFault();
+  if (longInsn) {
+    if (ip - insnStart >= 15) return fetchFault();
+    nextEip = ip + 1;
+    return readSlow8(segBase(CS) + ip);
+  }
   nextEip = ip + 1;
   if (!fetchRefill(ip, segBase(CS), limit)) return aborted ? 0 : readSlow8(segBase(CS) + ip); // MMIO code
   return load<u8>(fetchBase + ip);
@@ -221,6 +232,11 @@ function limitFault(seg: u32): void {
     }
     // SDM 2.3.11: an instruction longer than 15 bytes raises #GP(0)
     if (nextEip - start >= 15) { raise(GP, 0); return 0xffffffff; }
+    if (nextEip - start == 4) {
+      longInsn = true;
+      insnStart = start;
+      invalidateFetch(); // the rest of this instruction goes through fetch8Slow
+    }
     b = fetch8();
     if (aborted) return 0xffffffff;
   }

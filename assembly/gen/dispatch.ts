@@ -133,6 +133,8 @@ import {
   std,
   sti,
   stos,
+  sysenter,
+  sysexit,
   test_AI,
   test_EG,
   test_EI,
@@ -842,6 +844,8 @@ export function dispatch(idx: u32): void {
     case 0x131: case 0x331: rdtsc(); return;
     case 0x132: case 0x332: rdmsr(); return;
     case 0x133: case 0x333: rdpmc(); return;
+    case 0x134: case 0x334: sysenter(); return;
+    case 0x135: case 0x335: sysexit(); return;
     case 0x140: decodeModrm(); cmovcc<u16>(0); return;
     case 0x340: decodeModrm(); cmovcc<u32>(0); return;
     case 0x141: decodeModrm(); cmovcc<u16>(1); return;

@@ -7,16 +7,17 @@ import {
 } from '../gen/layout';
 import {
   readE, writeE, readG, writeG, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit,
-  checkLimitW, fetch8, o32,
+  checkLimitW, fetch8, o32, setNextEip,
 } from '../cpu/decode';
 import {
   readDescriptor, descriptorAddr, dLo, dHi, attrOf, dplOf, typeOf, baseOf, limitOf, A_S, A_P, A_CODE, A_DC, A_RW,
 } from '../cpu/descriptor';
-import { writeSys8 } from '../cpu/memory';
-import { allSegsChanged } from '../cpu/segment';
+import { writeSys8, invalidateFetch } from '../cpu/memory';
+import { allSegsChanged, setCpl } from '../cpu/segment';
+import { readMsr, writeMsr, msrOk, msrExits, msrStore, IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP } from '../cpu/msr';
 import {
   cr, setCr, segBase, segSel, setSegCache, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL,
-  F_DF, F_CF, F_ZF, LDTR, TR,
+  F_DF, F_CF, F_ZF, F_VM, F_RF, LDTR, TR, CS, SS, ESP,
   CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET,
 } from '../cpu/state';
 import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
@@ -76,9 +77,48 @@ export function rdtsc(): void {
   setReg32(EDX, <u32>(t >> 32));
 }
 
-// MSRs belong to the host's policy until the core implements them (protected-mode issue)
-export function rdmsr(): void { if (privileged()) requestExit(EXIT_RDMSR); }
-export function wrmsr(): void { if (privileged()) requestExit(EXIT_WRMSR); }
+// RDMSR/WRMSR: the core's MSRs (cpu/msr.ts), unless the MSR bitmap gives the MSR to the host
+export function rdmsr(): void {
+  if (!privileged()) return;
+  const msr = reg32(ECX);
+  if (msrExits(msr, false)) { requestExit(EXIT_RDMSR); return; }
+  const v = readMsr(msr);
+  if (!msrOk) { gp(0); return; }
+  setReg32(EAX, <u32>v);
+  setReg32(EDX, <u32>(v >> 32));
+}
+export function wrmsr(): void {
+  if (!privileged()) return;
+  const msr = reg32(ECX);
+  if (msrExits(msr, true)) { requestExit(EXIT_WRMSR); return; }
+  writeMsr(msr, (<u64>reg32(EDX) << 32) | <u64>reg32(EAX));
+  if (!msrOk) gp(0);
+}
+
+// SYSENTER/SYSEXIT (SDM Vol. 2): flat segments derived from IA32_SYSENTER_CS
+export function sysenter(): void {
+  const cs = <u32>msrStore(IA32_SYSENTER_CS) & 0xfffc;
+  if (!protectedMode() || cs == 0) { gp(0); return; }
+  store<u32>(EFLAGS, load<u32>(EFLAGS) & ~(F_VM | F_IF | F_RF));
+  setSegCache(CS, cs, 0, 0xffffffff, 0x00cf9b00);
+  setSegCache(SS, (cs + 8) & 0xfffc, 0, 0xffffffff, 0x00cf9300);
+  setCpl(0);
+  allSegsChanged();
+  invalidateFetch();
+  setReg32(ESP, <u32>msrStore(IA32_SYSENTER_ESP));
+  setNextEip(<u32>msrStore(IA32_SYSENTER_EIP));
+}
+export function sysexit(): void {
+  const cs = <u32>msrStore(IA32_SYSENTER_CS) & 0xfffc;
+  if (!protectedMode() || vm86() || cpl() != 0 || cs == 0) { gp(0); return; }
+  setSegCache(CS, (cs + 16) | 3, 0, 0xffffffff, 0x00cffb00);
+  setSegCache(SS, (cs + 24) | 3, 0, 0xffffffff, 0x00cff300);
+  setCpl(3);
+  allSegsChanged();
+  invalidateFetch();
+  setReg32(ESP, reg32(ECX));
+  setNextEip(reg32(EDX));
+}
 export function rdpmc(): void {
   if ((cr(4) & (1 << 8)) == 0 && protectedMode() && cpl() != 0) { gp(0); return; }
   if (reg32(ECX) > 1) { gp(0); return; }

@@ -42,39 +42,40 @@ export const FIELDS: Field[] = [
   { name: 'DR', type: 'u32', count: 8, offset: 0x00E8 }, // DR0..DR7
   { name: 'CPL', type: 'u32', count: 1, offset: 0x0108 }, // current privilege level
   { name: 'EFER', type: 'u32', count: 1, offset: 0x010C }, // IA32_EFER (low half): bit 11 NXE
-  { name: 'A20_MASK', type: 'u32', count: 1, offset: 0x0110 }, // AND mask applied to physical addresses (bit 20 clear when the gate is closed)
-  { name: 'ACTIVITY', type: 'u32', count: 1, offset: 0x0114 }, // 0 active, 1 HLT, 2 shutdown
-  { name: 'SHADOW', type: 'u32', count: 1, offset: 0x0118 }, // interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction
-  { name: 'INTR_LINE', type: 'u32', count: 1, offset: 0x011C }, // the INTR pin as the host drives it
-  { name: 'INTR_VECTOR', type: 'u32', count: 1, offset: 0x0120 }, // vector supplied with INTR (the acknowledge cycle)
-  { name: 'NMI_PENDING', type: 'u32', count: 1, offset: 0x0124 }, // an NMI edge waits to be taken
-  { name: 'NMI_BLOCKED', type: 'u32', count: 1, offset: 0x0128 }, // in the NMI handler until IRET
-  { name: 'GUEST_RAM_BYTES', type: 'u32', count: 1, offset: 0x012C }, // bytes of guest RAM
-  { name: 'GUEST_ROM_BYTES', type: 'u32', count: 1, offset: 0x0130 }, // bytes of the ROM image
-  { name: 'EXIT_REASON', type: 'u32', count: 1, offset: 0x0134 }, // basic exit reason of the last exit
-  { name: 'EXIT_QUAL', type: 'u32', count: 1, offset: 0x0138 }, // exit qualification
-  { name: 'EXIT_INSN_LEN', type: 'u32', count: 1, offset: 0x013C }, // length of the instruction that exited
-  { name: 'EXIT_GUEST_LINEAR', type: 'u32', count: 1, offset: 0x0140 }, // guest linear address (string I/O, EPT violation)
-  { name: 'EXIT_GUEST_PHYS', type: 'u32', count: 1, offset: 0x0144 }, // guest physical address (EPT violation)
-  { name: 'EXIT_INTR_INFO', type: 'u32', count: 1, offset: 0x0148 }, // exit interruption information: vector, type, error-code valid, valid
-  { name: 'EXIT_INTR_ERROR', type: 'u32', count: 1, offset: 0x014C }, // exit interruption error code
-  { name: 'EXIT_DATA', type: 'u32', count: 1, offset: 0x0150 }, // I/O data: what OUT wrote, where the host puts what IN reads
-  { name: 'EXIT_PENDING', type: 'u32', count: 1, offset: 0x0154 }, // the exiting instruction waits for the host to complete it on resume
-  { name: 'ENTRY_INTR_INFO', type: 'u32', count: 1, offset: 0x0158 }, // VM-entry event injection: vector, type, error-code valid, valid (bit 31)
-  { name: 'ENTRY_INTR_ERROR', type: 'u32', count: 1, offset: 0x015C }, // error code for the injected event
-  { name: 'CTL_HLT_EXIT', type: 'u32', count: 1, offset: 0x0160 }, // HLT exits (reason 12)
-  { name: 'CTL_RDTSC_EXIT', type: 'u32', count: 1, offset: 0x0164 }, // RDTSC exits (reason 16)
-  { name: 'CTL_INTWIN_EXIT', type: 'u32', count: 1, offset: 0x0168 }, // exit (reason 7) as soon as the guest can take an interrupt
-  { name: 'CTL_EXC_BITMAP', type: 'u32', count: 1, offset: 0x016C }, // exceptions whose bit is set exit (reason 0) instead of being delivered
-  { name: 'CTL_DETERMINISTIC', type: 'u32', count: 1, offset: 0x0170 }, // guest time derives from the instruction counter
-  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0178 }, // added to the guest TSC
-  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0180 }, // the host clock in TSC ticks, written by the host when not deterministic
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0188 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0190 }, // reserved: hits are not counted on the fast path
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0198 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x01A0 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x01A8 }, // single-page flushes (INVLPG)
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x01B0 }, // exits per basic reason
+  { name: 'MSRS', type: 'u64', count: 48, offset: 0x0110 }, // model-specific registers kept as storage (assembly/cpu/msr.ts slots)
+  { name: 'A20_MASK', type: 'u32', count: 1, offset: 0x0290 }, // AND mask applied to physical addresses (bit 20 clear when the gate is closed)
+  { name: 'ACTIVITY', type: 'u32', count: 1, offset: 0x0294 }, // 0 active, 1 HLT, 2 shutdown
+  { name: 'SHADOW', type: 'u32', count: 1, offset: 0x0298 }, // interrupt shadow: 1 after STI, MOV SS, POP SS for one instruction
+  { name: 'INTR_LINE', type: 'u32', count: 1, offset: 0x029C }, // the INTR pin as the host drives it
+  { name: 'INTR_VECTOR', type: 'u32', count: 1, offset: 0x02A0 }, // vector supplied with INTR (the acknowledge cycle)
+  { name: 'NMI_PENDING', type: 'u32', count: 1, offset: 0x02A4 }, // an NMI edge waits to be taken
+  { name: 'NMI_BLOCKED', type: 'u32', count: 1, offset: 0x02A8 }, // in the NMI handler until IRET
+  { name: 'GUEST_RAM_BYTES', type: 'u32', count: 1, offset: 0x02AC }, // bytes of guest RAM
+  { name: 'GUEST_ROM_BYTES', type: 'u32', count: 1, offset: 0x02B0 }, // bytes of the ROM image
+  { name: 'EXIT_REASON', type: 'u32', count: 1, offset: 0x02B4 }, // basic exit reason of the last exit
+  { name: 'EXIT_QUAL', type: 'u32', count: 1, offset: 0x02B8 }, // exit qualification
+  { name: 'EXIT_INSN_LEN', type: 'u32', count: 1, offset: 0x02BC }, // length of the instruction that exited
+  { name: 'EXIT_GUEST_LINEAR', type: 'u32', count: 1, offset: 0x02C0 }, // guest linear address (string I/O, EPT violation)
+  { name: 'EXIT_GUEST_PHYS', type: 'u32', count: 1, offset: 0x02C4 }, // guest physical address (EPT violation)
+  { name: 'EXIT_INTR_INFO', type: 'u32', count: 1, offset: 0x02C8 }, // exit interruption information: vector, type, error-code valid, valid
+  { name: 'EXIT_INTR_ERROR', type: 'u32', count: 1, offset: 0x02CC }, // exit interruption error code
+  { name: 'EXIT_DATA', type: 'u32', count: 1, offset: 0x02D0 }, // I/O data: what OUT wrote, where the host puts what IN reads
+  { name: 'EXIT_PENDING', type: 'u32', count: 1, offset: 0x02D4 }, // the exiting instruction waits for the host to complete it on resume
+  { name: 'ENTRY_INTR_INFO', type: 'u32', count: 1, offset: 0x02D8 }, // VM-entry event injection: vector, type, error-code valid, valid (bit 31)
+  { name: 'ENTRY_INTR_ERROR', type: 'u32', count: 1, offset: 0x02DC }, // error code for the injected event
+  { name: 'CTL_HLT_EXIT', type: 'u32', count: 1, offset: 0x02E0 }, // HLT exits (reason 12)
+  { name: 'CTL_RDTSC_EXIT', type: 'u32', count: 1, offset: 0x02E4 }, // RDTSC exits (reason 16)
+  { name: 'CTL_INTWIN_EXIT', type: 'u32', count: 1, offset: 0x02E8 }, // exit (reason 7) as soon as the guest can take an interrupt
+  { name: 'CTL_EXC_BITMAP', type: 'u32', count: 1, offset: 0x02EC }, // exceptions whose bit is set exit (reason 0) instead of being delivered
+  { name: 'CTL_DETERMINISTIC', type: 'u32', count: 1, offset: 0x02F0 }, // guest time derives from the instruction counter
+  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x02F8 }, // added to the guest TSC
+  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0300 }, // the host clock in TSC ticks, written by the host when not deterministic
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0308 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0310 }, // reserved: hits are not counted on the fast path
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0318 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0320 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0328 }, // single-page flushes (INVLPG)
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0330 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -96,36 +97,37 @@ export const CR = 0x00C8;
 export const DR = 0x00E8;
 export const CPL = 0x0108;
 export const EFER = 0x010C;
-export const A20_MASK = 0x0110;
-export const ACTIVITY = 0x0114;
-export const SHADOW = 0x0118;
-export const INTR_LINE = 0x011C;
-export const INTR_VECTOR = 0x0120;
-export const NMI_PENDING = 0x0124;
-export const NMI_BLOCKED = 0x0128;
-export const GUEST_RAM_BYTES = 0x012C;
-export const GUEST_ROM_BYTES = 0x0130;
-export const EXIT_REASON = 0x0134;
-export const EXIT_QUAL = 0x0138;
-export const EXIT_INSN_LEN = 0x013C;
-export const EXIT_GUEST_LINEAR = 0x0140;
-export const EXIT_GUEST_PHYS = 0x0144;
-export const EXIT_INTR_INFO = 0x0148;
-export const EXIT_INTR_ERROR = 0x014C;
-export const EXIT_DATA = 0x0150;
-export const EXIT_PENDING = 0x0154;
-export const ENTRY_INTR_INFO = 0x0158;
-export const ENTRY_INTR_ERROR = 0x015C;
-export const CTL_HLT_EXIT = 0x0160;
-export const CTL_RDTSC_EXIT = 0x0164;
-export const CTL_INTWIN_EXIT = 0x0168;
-export const CTL_EXC_BITMAP = 0x016C;
-export const CTL_DETERMINISTIC = 0x0170;
-export const TSC_OFFSET = 0x0178;
-export const HOST_TSC = 0x0180;
-export const ICOUNT = 0x0188;
-export const TLB_HITS = 0x0190;
-export const TLB_MISSES = 0x0198;
-export const TLB_FLUSH_FULL = 0x01A0;
-export const TLB_FLUSH_ONE = 0x01A8;
-export const EXIT_COUNT = 0x01B0;
+export const MSRS = 0x0110;
+export const A20_MASK = 0x0290;
+export const ACTIVITY = 0x0294;
+export const SHADOW = 0x0298;
+export const INTR_LINE = 0x029C;
+export const INTR_VECTOR = 0x02A0;
+export const NMI_PENDING = 0x02A4;
+export const NMI_BLOCKED = 0x02A8;
+export const GUEST_RAM_BYTES = 0x02AC;
+export const GUEST_ROM_BYTES = 0x02B0;
+export const EXIT_REASON = 0x02B4;
+export const EXIT_QUAL = 0x02B8;
+export const EXIT_INSN_LEN = 0x02BC;
+export const EXIT_GUEST_LINEAR = 0x02C0;
+export const EXIT_GUEST_PHYS = 0x02C4;
+export const EXIT_INTR_INFO = 0x02C8;
+export const EXIT_INTR_ERROR = 0x02CC;
+export const EXIT_DATA = 0x02D0;
+export const EXIT_PENDING = 0x02D4;
+export const ENTRY_INTR_INFO = 0x02D8;
+export const ENTRY_INTR_ERROR = 0x02DC;
+export const CTL_HLT_EXIT = 0x02E0;
+export const CTL_RDTSC_EXIT = 0x02E4;
+export const CTL_INTWIN_EXIT = 0x02E8;
+export const CTL_EXC_BITMAP = 0x02EC;
+export const CTL_DETERMINISTIC = 0x02F0;
+export const TSC_OFFSET = 0x02F8;
+export const HOST_TSC = 0x0300;
+export const ICOUNT = 0x0308;
+export const TLB_HITS = 0x0310;
+export const TLB_MISSES = 0x0318;
+export const TLB_FLUSH_FULL = 0x0320;
+export const TLB_FLUSH_ONE = 0x0328;
+export const EXIT_COUNT = 0x0330;

@@ -21,9 +21,14 @@ export const FEAT = {
   PAE: 1 << 6,
   CX8: 1 << 8,
   SEP: 1 << 11,
+  MTRR: 1 << 12,
   PGE: 1 << 13,
   CMOV: 1 << 15,
+  PAT: 1 << 16,
 } as const;
+
+// CPUID.80000001h:EDX
+export const EXT_NX = 1 << 20;
 
 const str4 = (s: string) => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 
@@ -31,7 +36,8 @@ export class CpuidPolicy {
   /** Family 6, model 3, stepping 3 (the value RESET leaves in EDX). */
   signature = 0x0633;
   vendor = 'GenuineIntel';
-  features = FEAT.TSC | FEAT.CX8 | FEAT.CMOV;
+  features = FEAT.PSE | FEAT.TSC | FEAT.MSR | FEAT.PAE | FEAT.CX8 | FEAT.SEP | FEAT.MTRR | FEAT.PGE | FEAT.CMOV | FEAT.PAT;
+  extFeatures = EXT_NX;
   brand = 'wasmvisor virtual CPU';
 
   leaf(eax: number, ecx: number): CpuidResult {
@@ -53,7 +59,7 @@ export class CpuidPolicy {
       case 0x80000000:
         return { eax: maxExt, ebx: 0, ecx: 0, edx: 0 };
       case 0x80000001:
-        return { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+        return { eax: 0, ebx: 0, ecx: 0, edx: this.extFeatures >>> 0 };
       default: {
         // 0x80000002-4: the brand string, 16 bytes per leaf, NUL-padded
         const s = this.brand.padEnd(48, '\0');

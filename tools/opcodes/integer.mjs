@@ -208,6 +208,8 @@ row(0x0f30, -1, 'WRMSR', '', 'wrmsr()');
 row(0x0f31, -1, 'RDTSC', '', 'rdtsc()');
 row(0x0f32, -1, 'RDMSR', '', 'rdmsr()');
 row(0x0f33, -1, 'RDPMC', '', 'rdpmc()');
+row(0x0f34, -1, 'SYSENTER', '', 'sysenter()');
+row(0x0f35, -1, 'SYSEXIT', '', 'sysexit()');
 row(0x0fa0, -1, 'PUSH', 'FS', 'push_sreg<$T>(4)');
 row(0x0fa1, -1, 'POP', 'FS', 'pop_sreg<$T>(4)');
 row(0x0fa2, -1, 'CPUID', '', 'cpuid()');
