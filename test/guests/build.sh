@@ -1,0 +1,17 @@
+#!/bin/sh
+# build.sh: reassemble every guest ROM in test/guests (NAME.asm -> NAME.bin).
+# build.sh --qemu: also run each ROM under QEMU and write NAME.expected
+# (NAME.qemu for the guests that have one: their .expected is the SDM's
+# answer, which QEMU does not give; see README.md).
+set -e
+cd "$(dirname "$0")"
+for asm in pm-*.asm; do
+  name=${asm%.asm}
+  nasm -f bin -o "$name.bin" "$asm"
+  echo "assembled $name.bin"
+  if [ "$1" = "--qemu" ]; then
+    if [ -f "$name.qemu" ]; then out="$name.qemu"; else out="$name.expected"; fi
+    ./run-qemu.sh "$name.bin" "$out" 2>/dev/null
+    echo "  QEMU: $(grep -c '^ok' "$out") ok, $(grep -c '^not ok' "$out") not ok -> $out"
+  fi
+done
