@@ -2,7 +2,7 @@
 // "RET", "IRET"; Vol. 3A 5.8 privilege levels and call gates). Real and virtual-8086 mode load
 // CS the real-mode way; protected mode checks the descriptor, goes through call gates (with a
 // stack switch and parameter copy to an inner level) and returns to outer levels.
-// Not yet: task switches through TSS descriptors and task gates (#GP with the selector).
+// Task switches through TSS descriptors and task gates: cpu/task.ts.
 import { CPL, NMI_BLOCKED } from '../gen/layout';
 import {
   CS, SS, ESP, segSel, segBase, segLimit, segAttr, protectedMode, vm86, reg32, setReg32, reg16,
@@ -20,6 +20,7 @@ import { setNextEip, readSeg } from './decode';
 import { push, pop, stackPtr, setStackPtr, stackMask } from './stack';
 import { getFlags, setFlags } from './flags';
 import { aborted, raise, GP, NP, SS_, TS } from './fault';
+import { taskSwitch, TASK_JMP, TASK_CALL, TASK_IRET } from './task';
 
 @inline function cpl(): u32 { return load<u32>(CPL); }
 
@@ -42,6 +43,21 @@ function checkDirectCode(sel: u32): bool {
   return true;
 }
 
+// JMP/CALL to a TSS descriptor or a task gate (SDM 7.3): privilege checks, then the switch
+let retIpOfJump: u32 = 0;
+export function setJumpReturn(ip: u32): void { retIpOfJump = ip; }
+function taskTransfer(sel: u32, reason: u32, retIp: u32): void {
+  const a = attrOf(dHi);
+  const t = typeOf(a);
+  const err = <i32>(sel & 0xfffc);
+  if (t != 5 && t != 1 && t != 9) { raise(GP, err); return; } // busy TSS or another system type
+  if (dplOf(a) < cpl() || dplOf(a) < (sel & 3)) { raise(GP, err); return; }
+  if (!(a & A_P)) { raise(NP, err); return; }
+  let tss = sel;
+  if (t == 5) tss = dLo >>> 16; // task gate: the TSS selector
+  taskSwitch(tss, reason, retIp, -1, 0);
+}
+
 export function farJump(sel: u32, off: u32): void {
   if (!protectedMode() || vm86()) {
     if (off > segLimit(CS)) { raise(GP, 0); return; }
@@ -54,7 +70,7 @@ export function farJump(sel: u32, off: u32): void {
   if (!(a & A_S)) {
     const t = typeOf(a);
     if (t == 4 || t == 12) { jumpGate(sel); return; }
-    raise(GP, <i32>(sel & 0xfffc)); // TSS or task gate: task switches are not implemented yet
+    taskTransfer(sel, TASK_JMP, retIpOfJump);
     return;
   }
   if (!checkDirectCode(sel)) return;
@@ -99,7 +115,7 @@ export function farCall(sel: u32, off: u32, o32: bool, retIp: u32): void {
   if (!(a & A_S)) {
     const t = typeOf(a);
     if (t == 4 || t == 12) { callGate(sel, retIp); return; }
-    raise(GP, <i32>(sel & 0xfffc));
+    taskTransfer(sel, TASK_CALL, retIp);
     return;
   }
   if (!checkDirectCode(sel)) return;
@@ -269,8 +285,10 @@ function outerStack(ss: u32, rpl: u32): bool {
 }
 
 // IRET/IRETD (SDM IRET): real mode, protected mode to the same or an outer level, to
-// virtual-8086 mode. Not yet: NT (task return) and IRET from virtual-8086 mode with IOPL 3.
-export function interruptReturn(o32: bool): void {
+// virtual-8086 mode, and the return from a nested task (NT).
+let nextEipOfIret: u32 = 0;
+export function interruptReturn(o32: bool, after: u32): void {
+  nextEipOfIret = after;
   const w: u32 = o32 ? 4 : 2;
   const sp = stackPtr();
   const m = stackMask();
@@ -300,7 +318,11 @@ export function interruptReturn(o32: bool): void {
     setNextEip(eip);
     return;
   }
-  if (cur & F_NT) { raise(GP, <i32>(segSel(TR) & 0xfffc)); return; } // task return: not yet
+  if (cur & F_NT) {
+    // return to the task that called this one: its selector is the back link of the current TSS
+    taskSwitch(readSys16(segBase(TR)), TASK_IRET, nextEipOfIret, -1, 0);
+    return;
+  }
   if (o32 && (fl & F_VM) && cpl() == 0) { returnToV86(sp, m, eip, sel, fl); return; }
   if (!codeDescriptor(sel)) return;
   const a = attrOf(dHi);

@@ -17,6 +17,7 @@ import { aborted, raise, clearAbort, faultVector, faultError, GP, NP, DF } from 
 import { readDescriptor, setDescriptor, dLo, dHi, attrOf, dplOf, baseOf, limitOf, A_P, A_S, A_CODE, A_DC, A_D } from './descriptor';
 import { loadCSReal, loadCSDescriptor, loadSSDescriptor, allSegsChanged } from './segment';
 import { tssStack, tssSS, tssESP, checkNewSS } from './farcall';
+import { taskSwitch, TASK_CALL } from './task';
 
 // interruption types (SDM Vol. 3C 25.9.2)
 export const T_EXT: u32 = 0;
@@ -48,7 +49,7 @@ export function deliver(vector: u32, retIp: u32, error: i32, soft: bool = false)
 
 // Protected mode (SDM Vol. 3A 6.10-6.12): interrupt and trap gates, 16- and 32-bit, to the same
 // or an inner privilege level (stack from the TSS), from virtual-8086 mode to ring 0.
-// Task gates are not implemented yet (#GP with the IDT entry as error code).
+// Task gates switch tasks (cpu/task.ts).
 function deliverProtected(vector: u32, retIp: u32, error: i32, soft: bool): bool {
   const ext: u32 = soft ? 0 : 1;
   const off = vector << 3;
@@ -58,10 +59,11 @@ function deliverProtected(vector: u32, retIp: u32, error: i32, soft: bool): bool
   const ghi = readSys32(load<u32>(IDTR_BASE) + off + 4);
   if (aborted) return false;
   const gtype = (ghi >> 8) & 0x1f; // type with the S bit (bit 4)
-  if (gtype != 0x06 && gtype != 0x07 && gtype != 0x0e && gtype != 0x0f) { raise(GP, gerr); return false; }
+  if (gtype != 0x05 && gtype != 0x06 && gtype != 0x07 && gtype != 0x0e && gtype != 0x0f) { raise(GP, gerr); return false; }
   const cpl = load<u32>(CPL);
   if (soft && ((ghi >> 13) & 3) < cpl) { raise(GP, gerr); return false; }
   if (!(ghi & A_P)) { raise(NP, gerr); return false; }
+  if (gtype == 0x05) return taskSwitch(glo >>> 16, TASK_CALL, retIp, error, ext); // task gate
   const gate32 = (gtype & 8) != 0;
   const trap = (gtype & 1) != 0;
   const sel = glo >>> 16;

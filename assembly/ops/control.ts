@@ -12,7 +12,7 @@ import {
 } from '../cpu/state';
 import { cond, getZF, getFlags, setFlags, getOF } from '../cpu/flags';
 import { push, pop, stackPtr, setStackPtr, stackMask } from '../cpu/stack';
-import { farJump, farCall, farReturn, interruptReturn } from '../cpu/farcall';
+import { farJump, farCall, farReturn, interruptReturn, setJumpReturn } from '../cpu/farcall';
 import { deliver, T_SW_EXC, T_SW_INT } from '../cpu/interrupt';
 import { aborted, raise, gp, requestExit, GP, BR, BP, OF, DB } from '../cpu/fault';
 
@@ -100,13 +100,17 @@ export function loop_b<T>(kind: u32): void {
 export function jmpf_A<T>(): void {
   const off = fetchImm<T>();
   const sel = fetch16();
-  if (!aborted) farJump(sel, off);
+  if (aborted) return;
+  setJumpReturn(nextEip);
+  farJump(sel, off);
 }
 export function jmpf_M<T>(): void {
   if (!checkLimit(eaSeg, eaOff, sizeof<T>() + 2)) return;
   const off = readSeg<T>(eaSeg, eaOff);
   const sel = readSeg<u16>(eaSeg, eaPlus(sizeof<T>()));
-  if (!aborted) farJump(sel, off);
+  if (aborted) return;
+  setJumpReturn(nextEip);
+  farJump(sel, off);
 }
 export function callf_A<T>(): void {
   const off = fetchImm<T>();
@@ -124,7 +128,7 @@ export function retf<T>(imm: bool): void {
   if (!aborted) farReturn(sizeof<T>() == 4, n);
 }
 export function iret<T>(): void {
-  interruptReturn(sizeof<T>() == 4);
+  interruptReturn(sizeof<T>() == 4, nextEip);
 }
 
 // software interrupts: INT n is not intercepted; INT3 and INTO are software exceptions, which
