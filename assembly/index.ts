@@ -11,6 +11,7 @@ import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
 import { allSegsChanged } from './cpu/segment';
 import { resetMsrs } from './cpu/msr';
+import { recomputeDebug } from './cpu/debug';
 import { insnLength as insnLengthImpl } from './cpu/length';
 
 export { flushTlb };
@@ -56,6 +57,7 @@ export function reset(): void {
   store<u32>(EXIT_PENDING, 0);
   store<u32>(ENTRY_INTR_INFO, 0);
   resetMsrs();
+  recomputeDebug();
   setUserMode(false);
   allSegsChanged();
   dropTlb();
@@ -68,6 +70,7 @@ export function run(budget: u32): u32 { return runImpl(budget); }
 // state): drop everything derived from it
 export function stateChanged(): void {
   setUserMode(load<u32>(CPL) == 3);
+  recomputeDebug();
   allSegsChanged();
   dropTlb();
   invalidateFetch();

@@ -170,3 +170,45 @@ describe('paging', () => {
     expect(await pageFault(m2)).toEqual({ error: 0x11, cr2: 0x400000 });
   });
 });
+
+describe('debug registers', () => {
+  it('an instruction breakpoint faults before the instruction; RF lets it run once', async () => {
+    // 0: inc ax ; 1: inc bx ; 2: inc cx ; 3: hlt     (breakpoint on linear 0x10001)
+    const m = await realModeVm([0x40, 0x43, 0x41, 0xf4]);
+    const c = m.core;
+    c.set32(L.DR, 0x10001);
+    c.set32(L.DR + 28, 0x401); // L0, RW0 = execute, LEN0 = 1
+    c.set32(L.CTL_EXC_BITMAP, 1 << 1);
+    c.exports.stateChanged();
+    let seen = -1;
+    m.onException = (ex) => { seen = ex.vector; return 'stop'; };
+    expect(m.run().why).toBe('exception');
+    expect(seen).toBe(1);
+    expect(c.eip).toBe(1); // a fault: nothing of "inc bx" ran
+    expect(c.reg32(3) & 0xffff).toBe(0);
+    expect(c.get32(L.DR + 24) & 0xf).toBe(1); // DR6.B0
+    c.eflags = c.eflags | 0x10000; // RF, as a handler's IRET would restore it
+    m.onException = undefined;
+    expect(m.run().why).toBe('halted');
+    expect(c.reg32(3) & 0xffff).toBe(1);
+    expect(c.reg32(1) & 0xffff).toBe(1);
+    expect(c.eflags & 0x10000).toBe(0); // RF is cleared after one instruction
+  });
+
+  it('a data write breakpoint traps after the instruction that wrote it', async () => {
+    // mov byte [0x100], 1 ; mov byte [0x203], 2 ; mov al, [0x203] ; hlt   (write bp on 0x200, LEN 4)
+    const m = await realModeVm([0xc6, 0x06, 0x00, 0x01, 0x01, 0xc6, 0x06, 0x03, 0x02, 0x02, 0xa0, 0x03, 0x02, 0xf4]);
+    const c = m.core;
+    c.set32(L.DR + 4, 0x200); // DR1
+    c.set32(L.DR + 28, 0x4 | (1 << 20) | (3 << 22)); // L1, RW1 = write, LEN1 = 4
+    c.set32(L.CTL_EXC_BITMAP, 1 << 1);
+    c.exports.stateChanged();
+    let seen = -1;
+    m.onException = (ex) => { seen = ex.vector; return 'stop'; };
+    expect(m.run().why).toBe('exception');
+    expect(seen).toBe(1);
+    expect(c.eip).toBe(10); // a trap: after the second store
+    expect(c.u8[L.RAM_BASE + 0x203]).toBe(2);
+    expect(c.get32(L.DR + 24) & 0xf).toBe(2); // DR6.B1
+  });
+});

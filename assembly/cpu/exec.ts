@@ -6,7 +6,8 @@ import {
   NMI_BLOCKED, CTL_INTWIN_EXIT, CTL_HLT_EXIT, EXIT_REASON, EXIT_COUNT, EXIT_PENDING, EXIT_INSN_LEN,
   DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR,
 } from '../gen/layout';
-import { ESP, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
+import { ESP, CS, segBase, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
+import { execBpActive, execBreakpoints, dataBpHits, takeDataHits, clearDataHits, consumeRF } from './debug';
 import { beginInsn, decodeOpcode, nextEip } from './decode';
 import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './fault';
 import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
@@ -85,8 +86,23 @@ function takeEvents(): i32 {
   return -1;
 }
 
+// an instruction breakpoint at CS:EIP (a fault, before the instruction): -2 when none hit,
+// otherwise the result of delivering #DB
+function instructionBreakpoint(): i32 {
+  const hits = execBreakpoints(segBase(CS) + load<u32>(EIP));
+  if (!hits) return -2;
+  store<u32>(DR + 6 * 4, (load<u32>(DR + 6 * 4) & ~0xf) | hits);
+  const r = deliverException(DB, -1, load<u32>(EIP), T_HW_EXC);
+  clearAbort();
+  return r;
+}
+
+// RF was set at this boundary: no instruction breakpoint for this instruction
+let rfSkip: bool = false;
+
 // the slow part of an instruction boundary: the shadow, NMI, INTR, HLT and shutdown
 function boundaryEvents(): i32 {
+  rfSkip = consumeRF();
   if (hltExit) {
     hltExit = false;
     store<u32>(ACTIVITY, 0); // as under VT-x: the guest stays active, the host emulates the wait
@@ -140,10 +156,19 @@ export function run(budget: u32): u32 {
     // instruction boundary: one test for everything that is rarely set
     tf = 0;
     if (load<u32>(SHADOW) | load<u32>(INTR_LINE) | load<u32>(NMI_PENDING) | load<u32>(CTL_INTWIN_EXIT) |
-        load<u32>(ACTIVITY) | (load<u32>(EFLAGS) & F_TF)) {
+        load<u32>(ACTIVITY) | (load<u32>(EFLAGS) & (F_TF | F_RF)) | execBpActive) {
       const r = boundaryEvents();
       if (r >= 0) return recordExit(<u32>r);
       tf = load<u32>(EFLAGS) & F_TF; // after any delivery, which clears TF
+      if (execBpActive && !rfSkip) {
+        const r2 = instructionBreakpoint();
+        if (r2 != -2) {
+          if (r2 >= 0) return recordExit(<u32>r2);
+          notRetired++; // the delivery costs budget, so a breakpoint storm still returns
+          if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+          continue;
+        }
+      }
     }
     const r = execOne(tf);
     if (r >= 0) return recordExit(<u32>r);
@@ -158,9 +183,10 @@ export function run(budget: u32): u32 {
   step();
   if (!aborted) {
     store<u32>(EIP, nextEip);
-    if (tf) return singleStepTrap();
+    if (tf | dataBpHits) return debugTrap(tf);
     return -1;
   }
+  clearDataHits(); // a faulting instruction reports no data breakpoint
   return abortPath(sp);
 }
 
@@ -178,9 +204,11 @@ function abortPath(sp: u32): i32 {
   return r;
 }
 
-// the single-step trap after an instruction (SDM Vol. 3B 17.3.1.4): DR6.BS, then #DB
-function singleStepTrap(): i32 {
-  store<u32>(DR + 6 * 4, load<u32>(DR + 6 * 4) | 0x4000);
+// the trap after an instruction (SDM Vol. 3B 17.3.1.2, 17.3.1.4): single step sets DR6.BS,
+// data breakpoints their B0-B3 bits; then #DB
+function debugTrap(tf: u32): i32 {
+  const hits = takeDataHits();
+  store<u32>(DR + 6 * 4, (load<u32>(DR + 6 * 4) & (hits ? ~0xf : 0xffffffff)) | hits | (tf ? 0x4000 : 0));
   const r = deliverException(DB, -1, load<u32>(EIP), T_HW_EXC);
   clearAbort();
   return r;

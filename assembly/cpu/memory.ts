@@ -12,6 +12,7 @@ import {
 } from '../gen/layout';
 import { translate } from './paging';
 import { aborted } from './fault';
+import { watchActive, watchAccess, pageWatched } from './debug';
 
 // TLB entry flags
 export const T_VALID: u32 = 1;
@@ -21,16 +22,17 @@ export const T_MMIO: u32 = 8; // not RAM/ROM: every access goes to the host
 export const T_ROM: u32 = 16; // ROM: writes are dropped (with T_RO)
 export const T_GLOBAL: u32 = 32; // a global page (CR4.PGE): kept across CR3 loads
 export const T_NX: u32 = 64; // not executable: instruction fetches take the slow path
+export const T_WATCH: u32 = 128; // the page holds a data breakpoint (cpu/debug.ts)
 
 // PMAP entry types
 export const P_RAM: u32 = 1;
 export const P_ROM: u32 = 2;
 
 // the access mask for the current privilege: reads check these bits, writes add T_RO
-export let readMask: u32 = T_VALID | T_MMIO;
-export let writeMask: u32 = T_VALID | T_MMIO | T_RO;
+export let readMask: u32 = T_VALID | T_MMIO | T_WATCH;
+export let writeMask: u32 = T_VALID | T_MMIO | T_WATCH | T_RO;
 export function setUserMode(user: bool): void {
-  readMask = T_VALID | T_MMIO | (user ? T_NOUSER : 0);
+  readMask = T_VALID | T_MMIO | T_WATCH | (user ? T_NOUSER : 0);
   writeMask = readMask | T_RO;
 }
 
@@ -99,6 +101,7 @@ export function tlbFill(lin: u32, write: bool, user: bool, exec: bool): u32 {
     // MMIO: keep the physical page in the entry, the flag sends every access to the host
     e = phys | T_VALID | T_MMIO | tf;
   }
+  if (watchActive && pageWatched(lin)) e |= T_WATCH;
   const slot = TLB_BASE + ((lin >>> 12) << 2);
   if (load<u32>(slot) == 0) {
     if (tlbCount < TLB_LIST_MAX) store<u32>(TLB_LIST_BASE + (tlbCount << 2), lin >>> 12);
@@ -113,7 +116,7 @@ function slowEntry(lin: u32, write: bool): u32 {
   const user = (readMask & T_NOUSER) != 0;
   let e = tlbEntry(lin);
   const need = write ? writeMask : readMask;
-  if ((e & need & ~T_MMIO) != T_VALID) {
+  if ((e & need & ~(T_MMIO | T_WATCH)) != T_VALID) {
     e = tlbFill(lin, write, user, false);
     if (e == 0) return 0;
   }
@@ -121,6 +124,7 @@ function slowEntry(lin: u32, write: bool): u32 {
 }
 
 export function readSlow8(lin: u32): u32 {
+  if (watchActive) watchAccess(lin, 1, false);
   const e = slowEntry(lin, false);
   if (e == 0) return 0;
   if (e & T_MMIO) return mmio(e, lin, 1, false, 0);
@@ -128,6 +132,7 @@ export function readSlow8(lin: u32): u32 {
 }
 
 export function writeSlow8(lin: u32, v: u32): void {
+  if (watchActive) watchAccess(lin, 1, true);
   const e = slowEntry(lin, true);
   if (e == 0) return;
   if (e & T_MMIO) { mmio(e, lin, 1, true, v); return; }
@@ -145,6 +150,7 @@ function mmio(e: u32, lin: u32, size: u32, write: bool, v: u32): u32 {
 
 // an access that straddles a page or needs the slow path; each byte on its own
 function readSlow(lin: u32, size: u32): u32 {
+  if (watchActive) watchAccess(lin, size, false);
   const e = tlbEntry(lin);
   if ((lin & 0xfff) <= 0x1000 - size && (e & readMask) == (T_VALID | T_MMIO)) {
     return mmio(e, lin, size, false, 0);
@@ -167,6 +173,7 @@ function readSlow(lin: u32, size: u32): u32 {
 }
 
 function writeSlow(lin: u32, size: u32, v: u32): void {
+  if (watchActive) watchAccess(lin, size, true);
   if ((lin & 0xfff) <= 0x1000 - size) {
     const e = slowEntry(lin, true);
     if (e == 0) return;
@@ -257,7 +264,7 @@ export function fetchRefill(ip: u32, csBase: u32, csLimit: u32): bool {
   const lin = csBase + ip;
   const user = (readMask & T_NOUSER) != 0;
   let e = tlbEntry(lin);
-  if ((e & (readMask | T_NX) & ~T_MMIO) != T_VALID) {
+  if ((e & (readMask | T_NX) & ~(T_MMIO | T_WATCH)) != T_VALID) {
     e = tlbFill(lin, false, user, true); // raises #PF for a non-executable page
     if (e == 0) return false;
   }

@@ -1,9 +1,10 @@
-// IN OUT (SDM Vol. 2; I/O protection: SDM Vol. 1 chapter 19). In protected mode with
-// CPL > IOPL, and in virtual-8086 mode, the TSS I/O permission bitmap decides; that check
-// arrives with the protected-mode issue, until then such accesses raise #GP(0).
+// IN OUT (SDM Vol. 2; I/O protection: SDM Vol. 1 19.5). In protected mode with CPL > IOPL, and
+// in virtual-8086 mode, the I/O permission bitmap of a 32-bit TSS decides: every bit covering
+// the accessed ports must be clear, and a bitmap beyond the TSS limit denies (#GP(0)).
 import { EFLAGS, CPL } from '../gen/layout';
 import { fetch8, setNextEip } from '../cpu/decode';
-import { reg16, getReg, setReg, EDX, protectedMode, vm86, F_IOPL } from '../cpu/state';
+import { reg16, getReg, setReg, EDX, protectedMode, vm86, F_IOPL, TR, segAttr, segBase, segLimit } from '../cpu/state';
+import { readSys16 } from '../cpu/memory';
 import { aborted, gp } from '../cpu/fault';
 import { ioIn, ioOut, setIoContext } from '../cpu/io';
 
@@ -11,8 +12,24 @@ export function checkIoPermission(port: u32, size: u32): bool {
   if (!protectedMode()) return true;
   const iopl = (load<u32>(EFLAGS) & F_IOPL) >> 12;
   if (!vm86() && load<u32>(CPL) <= iopl) return true;
-  gp(0);
+  if (ioBitmapAllows(port, size)) return true;
+  if (!aborted) gp(0);
   return false;
+}
+
+function ioBitmapAllows(port: u32, size: u32): bool {
+  const a = segAttr(TR);
+  if (!(a & 0x800) || !(a & 0x8000)) return false; // a 16-bit TSS has no bitmap
+  const base = segBase(TR);
+  const limit = segLimit(TR);
+  if (limit < 0x67) return false;
+  const map = readSys16(base + 0x66);
+  const off = map + (port >> 3);
+  if (off + 1 > limit) return false; // both bytes of the word read must be inside the TSS
+  const bits = readSys16(base + off);
+  if (aborted) return false;
+  const mask: u32 = ((1 << size) - 1) << (port & 7);
+  return (bits & mask) == 0;
 }
 
 export function in_I<T>(): void {

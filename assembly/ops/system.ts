@@ -12,7 +12,8 @@ import {
 import {
   readDescriptor, descriptorAddr, dLo, dHi, attrOf, dplOf, typeOf, baseOf, limitOf, A_S, A_P, A_CODE, A_DC, A_RW,
 } from '../cpu/descriptor';
-import { writeSys8, invalidateFetch } from '../cpu/memory';
+import { writeSys8, invalidateFetch, dropTlb } from '../cpu/memory';
+import { recomputeDebug } from '../cpu/debug';
 import { allSegsChanged, setCpl } from '../cpu/segment';
 import { readMsr, writeMsr, msrOk, msrExits, msrStore, IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP } from '../cpu/msr';
 import {
@@ -219,6 +220,7 @@ export function mov_DR(): void {
   if (n == 6) v = (v & 0xe00f) | 0xffff0ff0;
   else if (n == 7) v = (v & 0xffff2fff) | 0x400;
   store<u32>(DR + (n << 2), v);
+  if (n != 6) { recomputeDebug(); dropTlb(); } // breakpoints changed: pages to watch changed
 }
 export function clts(): void {
   if (privileged()) setCr(0, cr(0) & ~CR0_TS);
