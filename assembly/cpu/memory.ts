@@ -162,8 +162,9 @@ function readSlow(lin: u32, size: u32): u32 {
     const a = (e2 & ~0xfff) ^ lin;
     return size == 2 ? <u32>load<u16>(a) : load<u32>(a);
   }
-  // crossing a page: check both pages before reading (a fault leaves nothing half done)
-  if (slowEntry(lin + size - 1, false) == 0) return 0;
+  // crossing a page: check both pages before reading (a fault leaves nothing half done); a
+  // fault on the second page reports that page's first byte in CR2
+  if (slowEntry((lin + size - 1) & ~0xfff, false) == 0) return 0;
   let v: u32 = 0;
   for (let i: u32 = 0; i < size; i++) {
     v |= readSlow8(lin + i) << (i << 3);
@@ -184,7 +185,7 @@ function writeSlow(lin: u32, size: u32, v: u32): void {
     return;
   }
   if (slowEntry(lin, true) == 0) return;
-  if (slowEntry(lin + size - 1, true) == 0) return;
+  if (slowEntry((lin + size - 1) & ~0xfff, true) == 0) return;
   for (let i: u32 = 0; i < size; i++) writeSlow8(lin + i, v >>> (i << 3));
 }
 
@@ -204,7 +205,7 @@ export function writeSys32(lin: u32, v: u32): void { enterSys(); writeLin32(lin,
 // several places and must not be left half done).
 export function probeWrite(lin: u32, size: u32): bool {
   if (slowEntry(lin, true) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~0xfff) != 0 && slowEntry(lin + size - 1, true) == 0) return false;
+  if (((lin ^ (lin + size - 1)) & ~0xfff) != 0 && slowEntry((lin + size - 1) & ~0xfff, true) == 0) return false;
   return true;
 }
 

@@ -86,14 +86,15 @@ function check(upper: u32, leaf: u32, write: bool, user: bool, wp: bool, lin: u3
 function walkPae(lin: u32, write: bool, user: bool, exec: bool, wp: bool, ecode: u32, cr4: u32): u32 {
   const nxe = (load<u32>(EFER) & 0x800) != 0;
   const ec = ecode | (exec && nxe ? PF_I : 0);
-  // reserved bits of the high dword: 51:32 always (MAXPHYADDR 32), bit 63 without NXE
-  const rsvdHi: u32 = nxe ? 0x000fffff : 0x800fffff;
+  // reserved bits of the high dword (SDM tables 4-8 to 4-11): 62:32 (MAXPHYADDR 32, and 62:52
+  // are reserved in PAE paging), bit 63 without NXE
+  const rsvdHi: u32 = nxe ? 0x7fffffff : 0xffffffff;
   const cr3 = load<u32>(CR + 12);
   const pdpteAddr = (cr3 & 0xffffffe0) | ((lin >>> 30) << 3);
   const pdpte = readPhys32(pdpteAddr);
   if (!(pdpte & P)) return pageFault(lin, ec);
   // PDPTE reserved bits: 2:1, 8:5 and the high address bits (4.4.1)
-  if ((pdpte & 0x1e6) || (readPhys32(pdpteAddr + 4) & 0x800fffff)) {
+  if ((pdpte & 0x1e6) || readPhys32(pdpteAddr + 4)) { // PDPTE bit 63 is reserved too
     return pageFault(lin, ec | PF_P | PF_RSVD);
   }
   const pdeAddr = (pdpte & 0xfffff000) | (((lin >>> 21) & 0x1ff) << 3);
