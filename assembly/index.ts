@@ -9,7 +9,7 @@ import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMo
 import { run as runImpl } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
-import { allSegsChanged } from './cpu/segment';
+import { allSegsChanged, recomputeAC } from './cpu/segment';
 import { resetMsrs } from './cpu/msr';
 import { recomputeDebug } from './cpu/debug';
 import { insnLength as insnLengthImpl } from './cpu/length';
@@ -58,6 +58,7 @@ export function reset(): void {
   store<u32>(ENTRY_INTR_INFO, 0);
   resetMsrs();
   recomputeDebug();
+  recomputeAC();
   setUserMode(false);
   allSegsChanged();
   dropTlb();
@@ -71,6 +72,7 @@ export function run(budget: u32): u32 { return runImpl(budget); }
 export function stateChanged(): void {
   setUserMode(load<u32>(CPL) == 3);
   recomputeDebug();
+  recomputeAC();
   allSegsChanged();
   dropTlb();
   invalidateFetch();

@@ -212,3 +212,30 @@ describe('debug registers', () => {
     expect(c.get32(L.DR + 24) & 0xf).toBe(2); // DR6.B1
   });
 });
+
+describe('alignment check', () => {
+  it('#AC(0) for a misaligned access at CPL 3 with CR0.AM and EFLAGS.AC, not otherwise', async () => {
+    // mov ax, [1] ; hlt   run at CPL 3 with flat data
+    const setup = async (ac: boolean) => {
+      const m = await realModeVm([0x8b, 0x06, 0x01, 0x00, 0xf4]);
+      const c = m.core;
+      c.set32(L.CR, 0x00040011); // PE | ET | AM
+      c.setSeg(1, 0x1b, 0x10000, 0xffff, 0xfb00); // ring-3 code
+      for (const s of [0, 2, 3, 4, 5]) c.setSeg(s, 0x23, 0, 0xffff, 0xf300);
+      c.set32(L.CPL, 3);
+      c.eflags = ac ? 0x40002 : 2;
+      c.set32(L.CTL_EXC_BITMAP, 0xffffffff);
+      c.exports.stateChanged();
+      const seen: number[] = [];
+      m.onException = (ex) => { seen.push(ex.vector, ex.error ?? -1); return 'stop'; };
+      return { m, seen };
+    };
+    const a = await setup(true);
+    expect(a.m.run(100n).why).toBe('exception');
+    expect(a.seen).toEqual([17, 0]);
+    const b = await setup(false);
+    // HLT at CPL 3 is #GP(0): the access itself went through
+    expect(b.m.run(100n).why).toBe('exception');
+    expect(b.seen).toEqual([13, 0]);
+  });
+});

@@ -5,6 +5,7 @@
 // fixture tests mask them per instruction (metadata flags-mask).
 import { EFLAGS, CC_OP, CC_DST, CC_SRC, CC_SRC2 } from '../gen/layout';
 import { F_CF, F_PF, F_AF, F_ZF, F_SF, F_OF, F_ARITH } from './state';
+import { recomputeAC } from './segment';
 
 // CC_OP = kind << 2 | size (0 byte, 1 word, 2 dword)
 export const CC_EFLAGS: u32 = 0; // flags are in CC_SRC
@@ -133,8 +134,10 @@ export function getFlags(): u32 {
 
 // replaces the whole EFLAGS image (callers have applied their write masks)
 export function setFlags(f: u32): void {
+  const old = load<u32>(EFLAGS);
   store<u32>(EFLAGS, (f & ~F_ARITH) | 2);
   setArith(f);
+  if ((old ^ f) & (1 << 18)) recomputeAC(); // EFLAGS.AC
 }
 
 // sets or clears one arithmetic flag, keeping the others

@@ -5,11 +5,11 @@
 // #NP and the selector as error code; null selectors load an unusable segment.
 // Accesses through a segment that is not a plain readable+writable expand-up data segment
 // (null, read-only, expand-down, code) go through segCheckSlow: the fast path tests one bit.
-import { SHADOW, CPL, CR } from '../gen/layout';
+import { SHADOW, CPL, CR, EFLAGS } from '../gen/layout';
 import {
   CS, SS, segSel, segBase, segLimit, segAttr, setSegCache, protectedMode, vm86, codeIs32, stackIs32,
 } from './state';
-import { ud, raise, GP, SS_, NP } from './fault';
+import { ud, raise, GP, SS_, NP, AC } from './fault';
 import { invalidateFetch, setUserMode } from './memory';
 import {
   readDescriptor, setAccessed, dLo, dHi, attrOf, dplOf, baseOf, limitOf, A_P, A_S, A_CODE, A_RW, A_DC, A_D,
@@ -19,11 +19,22 @@ import {
 export let slowRead: u32 = 0;
 export let slowWrite: u32 = 0;
 
+// Alignment checking (SDM Vol. 3A 6.15, #AC): CR0.AM, EFLAGS.AC and CPL 3. While it is on, every
+// segment takes the slow check, which tests the alignment.
+export let acActive: bool = false;
+export function recomputeAC(): void {
+  const on = load<u32>(CPL) == 3 && (load<u32>(CR) & (1 << 18)) != 0 && (load<u32>(EFLAGS) & (1 << 18)) != 0;
+  if (on == acActive) return;
+  acActive = on;
+  allSegsChanged();
+}
+
 // recomputes the check bits of segment s from its cache and the mode
 export function segChanged(s: u32): void {
   const bit: u32 = 1 << s;
   slowRead &= ~bit;
   slowWrite &= ~bit;
+  if (acActive) { slowRead |= bit; slowWrite |= bit; }
   if (!protectedMode() || vm86()) return;
   const a = segAttr(s);
   if (!(a & A_P) || !(a & A_S)) { slowRead |= bit; slowWrite |= bit; return; }
@@ -41,8 +52,19 @@ export function allSegsChanged(): void {
 
 // the full check for a segment flagged slow; false after raising the fault
 export function segCheckSlow(seg: u32, off: u32, size: u32, write: bool): bool {
+  if (!segCheckType(seg, off, size, write)) return false;
+  if (acActive && size > 1 && ((segBase(seg) + off) & (size - 1)) != 0) { raise(AC, 0); return false; }
+  return true;
+}
+
+function segCheckType(seg: u32, off: u32, size: u32, write: bool): bool {
   const a = segAttr(seg);
   const f: u32 = seg == SS ? SS_ : GP;
+  if (!protectedMode() || vm86()) {
+    // real and virtual-8086 mode: the limit only (here because alignment checking is on)
+    if (<u64>off + <u64>size - 1 > <u64>segLimit(seg)) { raise(f, 0); return false; }
+    return true;
+  }
   if (!(a & A_P) || !(a & A_S)) { raise(f, 0); return false; } // null or unusable
   if (a & A_CODE) {
     if (write || !(a & A_RW)) { raise(GP, 0); return false; }
@@ -65,6 +87,7 @@ export function segCheckSlow(seg: u32, off: u32, size: u32, write: bool): bool {
 export function setCpl(c: u32): void {
   store<u32>(CPL, c);
   setUserMode(c == 3);
+  recomputeAC();
 }
 
 // a real-mode / virtual-8086 load

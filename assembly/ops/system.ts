@@ -14,12 +14,12 @@ import {
 } from '../cpu/descriptor';
 import { writeSys8, invalidateFetch, dropTlb } from '../cpu/memory';
 import { recomputeDebug } from '../cpu/debug';
-import { allSegsChanged, setCpl } from '../cpu/segment';
+import { allSegsChanged, setCpl, recomputeAC } from '../cpu/segment';
 import { readMsr, writeMsr, msrOk, msrExits, msrStore, IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP } from '../cpu/msr';
 import {
   cr, setCr, segBase, segSel, setSegCache, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL,
   F_DF, F_CF, F_ZF, F_VM, F_RF, LDTR, TR, CS, SS, ESP,
-  CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET,
+  CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET, CR0_AM,
 } from '../cpu/state';
 import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
 import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
@@ -173,6 +173,7 @@ export function setCR0(v: u32): void {
   setCr(0, v);
   if ((old ^ v) & (CR0_PG | CR0_PE | CR0_WP)) flushTlb();
   if ((old ^ v) & CR0_PE) allSegsChanged(); // segment checks apply in protected mode only
+  if ((old ^ v) & CR0_AM) recomputeAC();
 }
 
 // MOV to/from CRn and DRn: the ModRM mod field is ignored, operands are 32-bit registers
