@@ -12,6 +12,8 @@ import { probeTranslate } from './cpu/paging';
 import { allSegsChanged, recomputeAC } from './cpu/segment';
 import { resetMsrs } from './cpu/msr';
 import { recomputeDebug } from './cpu/debug';
+import { writeCr as writeCrImpl } from './ops/system';
+import { clearAbort } from './cpu/fault';
 import { insnLength as insnLengthImpl } from './cpu/length';
 
 export { flushTlb };
@@ -86,3 +88,12 @@ export function setEflags(v: u32): void { setFlags(v); }
 
 // linear -> physical without side effects, or -1 (debuggers)
 export function debugTranslate(lin: u32): i64 { return probeTranslate(lin); }
+
+// a MOV to CR the host completes after a CR_ACCESS exit; false if it faulted (#GP is then pending
+// as an exception exit the host should inject)
+export function writeCr(n: u32, v: u32): bool {
+  clearAbort();
+  const ok = writeCrImpl(n, v);
+  clearAbort();
+  return ok;
+}

@@ -16,6 +16,7 @@ export interface CoreExports {
   getEflags(): number;
   setEflags(v: number): void;
   debugTranslate(lin: number): bigint;
+  writeCr(n: number, v: number): number;
 }
 
 export interface MmioHandler {

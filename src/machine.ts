@@ -19,6 +19,7 @@ import { handleMsr, type MsrHandler } from './exits/msr.js';
 import { handleVmcall } from './exits/vmcall.js';
 import { handleRdtsc } from './exits/rdtsc.js';
 import { handleInterruptWindow } from './exits/interrupt-window.js';
+import { handleCrAccess } from './exits/cr-access.js';
 
 export interface MachineOptions {
   /** Guest RAM in bytes (default 128 MiB). */
@@ -57,6 +58,8 @@ export class Machine {
   /** Decides intercepted exceptions; default: re-inject. */
   onException?: (ex: ExceptionInfo) => 'inject' | 'stop';
   onInterruptWindow?: () => void;
+  /** Sees writes to CR0/CR4 bits the host owns (CTL_CR0_MASK/CTL_CR4_MASK) before they happen. */
+  onCrWrite?: (cr: number, value: number) => void;
   /** Consecutive exits with no instruction retired before the run is declared stuck
    * (a guest faulting in its own exception handler forever, with every fault intercepted). */
   maxStall = 1_000_000;
@@ -235,6 +238,7 @@ export class Machine {
       case ExitReason.VMCALL: return handleVmcall(this);
       case ExitReason.RDTSC: return handleRdtsc(this);
       case ExitReason.INTERRUPT_WINDOW: return handleInterruptWindow(this);
+      case ExitReason.CR_ACCESS: return handleCrAccess(this);
       default:
         return { stop: true, why: 'error', message: `unexpected exit reason ${reason}` };
     }

@@ -240,3 +240,24 @@ describe('MSRs', () => {
     expect(m2.stats.count[ExitReason.RDMSR]).toBe(1);
   });
 });
+
+describe('CR access', () => {
+  it('a write to a host-owned CR0 bit exits (28) with the SDM qualification; reads see the shadow', async () => {
+    // mov eax, cr0 ; or eax, 4 (EM) ; mov cr0, eax ; mov ebx, cr0 ; hlt
+    const code = [0x0f, 0x20, 0xc0, 0x66, 0x83, 0xc8, 0x04, 0x0f, 0x22, 0xc0, 0x0f, 0x20, 0xc3, HLT];
+    const m = await realModeVm(code);
+    const c = m.core;
+    c.set32(L.CTL_CR0_MASK, 4);
+    c.set32(L.CTL_CR0_SHADOW, 0);
+    expect(c.exports.run(100)).toBe(ExitReason.CR_ACCESS);
+    expect(c.get32(L.EXIT_QUAL) & 0xfff).toBe(0x000); // CR0, MOV to CR, from EAX
+    expect(c.eip).toBe(7);
+    const writes: number[] = [];
+    m.onCrWrite = (n, v) => writes.push(n, v);
+    expect(m.handleExit(ExitReason.CR_ACCESS).stop).toBe(false);
+    expect(m.run().why).toBe('halted');
+    expect(writes).toEqual([0, 0x60000014]);
+    expect(c.get32(L.CR) & 4).toBe(4); // the write happened
+    expect(c.reg32(3) & 4).toBe(4); // and the shadow now says so too
+  });
+});

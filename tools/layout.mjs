@@ -97,6 +97,10 @@ export const fields = [
   ['CTL_INTWIN_EXIT', 'u32', 1, 'exit (reason 7) as soon as the guest can take an interrupt'],
   ['CTL_EXC_BITMAP', 'u32', 1, 'exceptions whose bit is set exit (reason 0) instead of being delivered'],
   ['CTL_DETERMINISTIC', 'u32', 1, 'guest time derives from the instruction counter'],
+  ['CTL_CR0_MASK', 'u32', 1, 'CR0 guest/host mask: bits the host owns (writes that change them exit, reason 28)'],
+  ['CTL_CR0_SHADOW', 'u32', 1, 'CR0 read shadow: what the guest reads for the owned bits'],
+  ['CTL_CR4_MASK', 'u32', 1, 'CR4 guest/host mask'],
+  ['CTL_CR4_SHADOW', 'u32', 1, 'CR4 read shadow'],
   ['TSC_OFFSET', 'u64', 1, 'added to the guest TSC'],
   ['HOST_TSC', 'u64', 1, 'the host clock in TSC ticks, written by the host when not deterministic'],
   // counters

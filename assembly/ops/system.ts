@@ -3,7 +3,8 @@
 // and VMCALL (SDM Vol. 2 and Vol. 3C for the exits these cause).
 import {
   EFLAGS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, ACTIVITY, SHADOW, CPL, DR, ICOUNT, TSC_OFFSET,
-  HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, CTL_HLT_EXIT,
+  HOST_TSC, CTL_DETERMINISTIC, CTL_RDTSC_EXIT, CTL_HLT_EXIT, CTL_CR0_MASK, CTL_CR0_SHADOW, CTL_CR4_MASK,
+  CTL_CR4_SHADOW, EXIT_QUAL,
 } from '../gen/layout';
 import {
   readE, writeE, readG, writeG, eaIsReg, eaSeg, eaOff, eaPlus, readSeg, writeSeg, mrm, mrmReg, checkLimit,
@@ -71,6 +72,7 @@ export function hlt(): void {
 export function cpuid(): void { requestExit(EXIT_CPUID); }
 
 export function rdtsc(): void {
+  if ((cr(4) & 4) && protectedMode() && cpl() != 0) { gp(0); return; } // CR4.TSD
   if (load<u32>(CTL_RDTSC_EXIT)) { requestExit(EXIT_RDTSC); return; }
   const base: u64 = load<u32>(CTL_DETERMINISTIC) ? icountNow() : load<u64>(HOST_TSC);
   const t = base + load<u64>(TSC_OFFSET);
@@ -154,16 +156,62 @@ export function lgdt<T>(which: u32): void {
 
 // SMSW: a register destination with a 32-bit operand gets all of CR0 (P6 family)
 export function smsw<T>(): void {
-  if (eaIsReg()) writeE<T>(sizeof<T>() == 2 ? cr(0) & 0xffff : cr(0));
-  else writeE<u16>(cr(0) & 0xffff);
+  const v = guestCr(0);
+  if (eaIsReg()) writeE<T>(sizeof<T>() == 2 ? v & 0xffff : v);
+  else writeE<u16>(v & 0xffff);
 }
 // LMSW: loads PE MP EM TS; it cannot clear PE
 export function lmsw(): void {
   if (!privileged()) return;
   const v = readE<u16>();
   if (aborted) return;
+  // CR_ACCESS exit (SDM Vol. 3C 25.1.3): an owned bit among MP EM TS differs from the shadow, or
+  // PE is owned, shadowed clear and set by the source
+  const mask = load<u32>(CTL_CR0_MASK);
+  const shadow = load<u32>(CTL_CR0_SHADOW);
+  if (((v ^ shadow) & mask & 0xe) || ((mask & 1) && !(shadow & 1) && (v & 1))) {
+    crExit(0, 3, 0, (eaIsReg() ? 0 : 0x40) | (v << 16));
+    return;
+  }
   const old = cr(0);
   setCR0((old & ~0xe) | (v & 0xf) | (old & CR0_PE));
+}
+
+// what the guest reads from CR0/CR4: the read shadow for the bits the host owns
+@inline function guestCr(n: u32): u32 {
+  if (n == 0) return (cr(0) & ~load<u32>(CTL_CR0_MASK)) | (load<u32>(CTL_CR0_SHADOW) & load<u32>(CTL_CR0_MASK));
+  if (n == 4) return (cr(4) & ~load<u32>(CTL_CR4_MASK)) | (load<u32>(CTL_CR4_SHADOW) & load<u32>(CTL_CR4_MASK));
+  return cr(n);
+}
+// a CR_ACCESS exit: CR number, access type (0 MOV to, 1 MOV from, 2 CLTS, 3 LMSW), more bits
+function crExit(n: u32, type: u32, reg: u32, extra: u32): void {
+  store<u32>(EXIT_QUAL, n | (type << 4) | (reg << 8) | extra);
+  requestExit(EXIT_CR_ACCESS);
+}
+// a MOV to CR0/CR4 exits when it would change an owned bit relative to the read shadow
+@inline function crWriteExits(n: u32, v: u32): bool {
+  if (n == 0) return ((v ^ load<u32>(CTL_CR0_SHADOW)) & load<u32>(CTL_CR0_MASK)) != 0;
+  if (n == 4) return ((v ^ load<u32>(CTL_CR4_SHADOW)) & load<u32>(CTL_CR4_MASK)) != 0;
+  return false;
+}
+
+// MOV to CR with the architectural effects; false after raising #GP (also for the host, which
+// completes a CR_ACCESS exit through the core's writeCr export)
+export function writeCr(n: u32, v: u32): bool {
+  switch (n) {
+    case 0: setCR0(v); return !aborted;
+    case 2: setCr(2, v); return true;
+    case 3: setCr(3, v); flushTlbNonGlobal(); return true;
+    case 4: {
+      if (v & ~0x3ff) { gp(0); return false; } // reserved bits
+      const old = cr(4);
+      setCr(4, v);
+      if ((old ^ v) & 0xb0) flushTlb(); // PSE PAE PGE
+      return true;
+    }
+  }
+  ud();
+  return false;
 }
 
 export function setCR0(v: u32): void {
@@ -181,25 +229,14 @@ export function mov_RC(): void {
   if (!privileged()) return;
   const n = mrmReg();
   if (n == 1 || n > 4) { ud(); return; }
-  setReg32(mrm & 7, cr(n));
+  setReg32(mrm & 7, guestCr(n));
 }
 export function mov_CR(): void {
   if (!privileged()) return;
   const n = mrmReg();
   const v = reg32(mrm & 7);
-  switch (n) {
-    case 0: setCR0(v); return;
-    case 2: setCr(2, v); return;
-    case 3: setCr(3, v); flushTlbNonGlobal(); return;
-    case 4: {
-      if (v & ~0x3ff) { gp(0); return; } // reserved bits
-      const old = cr(4);
-      setCr(4, v);
-      if ((old ^ v) & 0xb0) flushTlb(); // PSE PAE PGE
-      return;
-    }
-  }
-  ud();
+  if (crWriteExits(n, v)) { crExit(n, 0, mrm & 7, 0); return; }
+  writeCr(n, v);
 }
 export function mov_RD(): void {
   if (!privileged()) return;
@@ -224,7 +261,9 @@ export function mov_DR(): void {
   if (n != 6) { recomputeDebug(); dropTlb(); } // breakpoints changed: pages to watch changed
 }
 export function clts(): void {
-  if (privileged()) setCr(0, cr(0) & ~CR0_TS);
+  if (!privileged()) return;
+  if ((load<u32>(CTL_CR0_MASK) & load<u32>(CTL_CR0_SHADOW) & CR0_TS) != 0) { crExit(0, 2, 0, 0); return; }
+  setCr(0, cr(0) & ~CR0_TS);
 }
 export function invlpg(): void {
   if (!privileged()) return;

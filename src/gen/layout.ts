@@ -68,14 +68,18 @@ export const FIELDS: Field[] = [
   { name: 'CTL_INTWIN_EXIT', type: 'u32', count: 1, offset: 0x02E8 }, // exit (reason 7) as soon as the guest can take an interrupt
   { name: 'CTL_EXC_BITMAP', type: 'u32', count: 1, offset: 0x02EC }, // exceptions whose bit is set exit (reason 0) instead of being delivered
   { name: 'CTL_DETERMINISTIC', type: 'u32', count: 1, offset: 0x02F0 }, // guest time derives from the instruction counter
-  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x02F8 }, // added to the guest TSC
-  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0300 }, // the host clock in TSC ticks, written by the host when not deterministic
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0308 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0310 }, // reserved: hits are not counted on the fast path
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0318 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0320 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0328 }, // single-page flushes (INVLPG)
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0330 }, // exits per basic reason
+  { name: 'CTL_CR0_MASK', type: 'u32', count: 1, offset: 0x02F4 }, // CR0 guest/host mask: bits the host owns (writes that change them exit, reason 28)
+  { name: 'CTL_CR0_SHADOW', type: 'u32', count: 1, offset: 0x02F8 }, // CR0 read shadow: what the guest reads for the owned bits
+  { name: 'CTL_CR4_MASK', type: 'u32', count: 1, offset: 0x02FC }, // CR4 guest/host mask
+  { name: 'CTL_CR4_SHADOW', type: 'u32', count: 1, offset: 0x0300 }, // CR4 read shadow
+  { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0308 }, // added to the guest TSC
+  { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0310 }, // the host clock in TSC ticks, written by the host when not deterministic
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0318 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0320 }, // reserved: hits are not counted on the fast path
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0328 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0330 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0338 }, // single-page flushes (INVLPG)
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0340 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -123,11 +127,15 @@ export const CTL_RDTSC_EXIT = 0x02E4;
 export const CTL_INTWIN_EXIT = 0x02E8;
 export const CTL_EXC_BITMAP = 0x02EC;
 export const CTL_DETERMINISTIC = 0x02F0;
-export const TSC_OFFSET = 0x02F8;
-export const HOST_TSC = 0x0300;
-export const ICOUNT = 0x0308;
-export const TLB_HITS = 0x0310;
-export const TLB_MISSES = 0x0318;
-export const TLB_FLUSH_FULL = 0x0320;
-export const TLB_FLUSH_ONE = 0x0328;
-export const EXIT_COUNT = 0x0330;
+export const CTL_CR0_MASK = 0x02F4;
+export const CTL_CR0_SHADOW = 0x02F8;
+export const CTL_CR4_MASK = 0x02FC;
+export const CTL_CR4_SHADOW = 0x0300;
+export const TSC_OFFSET = 0x0308;
+export const HOST_TSC = 0x0310;
+export const ICOUNT = 0x0318;
+export const TLB_HITS = 0x0320;
+export const TLB_MISSES = 0x0328;
+export const TLB_FLUSH_FULL = 0x0330;
+export const TLB_FLUSH_ONE = 0x0338;
+export const EXIT_COUNT = 0x0340;
