@@ -134,7 +134,8 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     if (o.stats) {
       err(m.stats.table(m.coreOnlyExits(), stop.instructions));
       const t = m.tlbStats();
-      err(`tlb: misses ${t.misses}, full flushes ${t.flushFull}, single flushes ${t.flushOne}`);
+      const per1k = stop.instructions ? (Number(t.misses) * 1000) / Number(stop.instructions) : 0;
+      err(`tlb: misses ${t.misses} (${per1k.toFixed(3)} per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}, page faults ${t.pageFaults}`);
     }
     switch (stop.why) {
       case 'halted':

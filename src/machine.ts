@@ -249,8 +249,14 @@ export class Machine {
     return new Map([[ExitReason.EPT_VIOLATION, Number(this.core.exitCount(ExitReason.EPT_VIOLATION))]]);
   }
 
-  tlbStats(): { misses: bigint; flushFull: bigint; flushOne: bigint } {
+  /** Soft-TLB counters. Hits are not counted: the fast path is one compare and nothing else. */
+  tlbStats(): { misses: bigint; flushFull: bigint; flushOne: bigint; pageFaults: bigint } {
     const c = this.core;
-    return { misses: c.get64(L.TLB_MISSES), flushFull: c.get64(L.TLB_FLUSH_FULL), flushOne: c.get64(L.TLB_FLUSH_ONE) };
+    return {
+      misses: c.get64(L.TLB_MISSES),
+      flushFull: c.get64(L.TLB_FLUSH_FULL),
+      flushOne: c.get64(L.TLB_FLUSH_ONE),
+      pageFaults: c.get64(L.PAGE_FAULTS),
+    };
   }
 }

@@ -109,5 +109,6 @@ export const fields = [
   ['TLB_MISSES', 'u64', 1, 'TLB fills by page walk'],
   ['TLB_FLUSH_FULL', 'u64', 1, 'full flushes'],
   ['TLB_FLUSH_ONE', 'u64', 1, 'single-page flushes (INVLPG)'],
+  ['PAGE_FAULTS', 'u64', 1, '#PF raised by the page walk'],
   ['EXIT_COUNT', 'u64', 64, 'exits per basic reason'],
 ];

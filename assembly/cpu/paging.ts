@@ -7,7 +7,7 @@
 //   edit sooner than on silicon). MAXPHYADDR is 32: physical address bits 32-51 are reserved.
 // Accessed bits are set on every walk, dirty bits on the walk for a write; an entry that is
 // clean or read-only gets T_RO so that the first write walks again (4.8).
-import { CR, EFER, A20_MASK } from '../gen/layout';
+import { CR, EFER, A20_MASK, PAGE_FAULTS } from '../gen/layout';
 import { readPhys32, writePhys32, T_RO, T_NOUSER, T_GLOBAL, T_NX } from './memory';
 import { raise, PF } from './fault';
 
@@ -31,6 +31,7 @@ let probe: bool = false;
 
 function pageFault(lin: u32, code: u32): u32 {
   if (probe) return 0xffffffff;
+  store<u64>(PAGE_FAULTS, load<u64>(PAGE_FAULTS) + 1);
   store<u32>(CR + 8, lin); // CR2
   raise(PF, <i32>code);
   return 0xffffffff;

@@ -77,4 +77,5 @@ export const TLB_HITS: u32 = 0x0320; // reserved: hits are not counted on the fa
 export const TLB_MISSES: u32 = 0x0328; // TLB fills by page walk
 export const TLB_FLUSH_FULL: u32 = 0x0330; // full flushes
 export const TLB_FLUSH_ONE: u32 = 0x0338; // single-page flushes (INVLPG)
-export const EXIT_COUNT: u32 = 0x0340; // exits per basic reason
+export const PAGE_FAULTS: u32 = 0x0340; // #PF raised by the page walk
+export const EXIT_COUNT: u32 = 0x0348; // exits per basic reason

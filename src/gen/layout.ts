@@ -79,7 +79,8 @@ export const FIELDS: Field[] = [
   { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0328 }, // TLB fills by page walk
   { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0330 }, // full flushes
   { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0338 }, // single-page flushes (INVLPG)
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0340 }, // exits per basic reason
+  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x0340 }, // #PF raised by the page walk
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0348 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -138,4 +139,5 @@ export const TLB_HITS = 0x0320;
 export const TLB_MISSES = 0x0328;
 export const TLB_FLUSH_FULL = 0x0330;
 export const TLB_FLUSH_ONE = 0x0338;
-export const EXIT_COUNT = 0x0340;
+export const PAGE_FAULTS = 0x0340;
+export const EXIT_COUNT = 0x0348;
