@@ -7,8 +7,13 @@
  *    Machine.run() and guest MIPS; then the best and the median of the runs.
  * 2. the demo ROM (firmware/demo.bin): instructions, seconds, MIPS; output checked against
  *    firmware/demo.expected.
- * 3. exit statistics and TLB counters of the last intloop run.
- * 4. a native JavaScript reference loop interleaved with the intloop runs, and intloop's MIPS
+ * 3. paging (bench/paging.bin as -bios, 32 MiB): a protected-mode workload that touches
+ *    thousands of pages in four address spaces and switches CR3 three times per iteration.
+ *    Output checked against bench/paging.expected; instructions, seconds, MIPS per run as for
+ *    intloop, then its TLB counters (misses, full and single flushes, misses per 1000
+ *    instructions).
+ * 4. exit statistics and TLB counters of the last intloop run.
+ * 5. a native JavaScript reference loop interleaved with the intloop runs, and intloop's MIPS
  *    relative to it (see nativeReference below): the figure to compare across days.
  *
  * Options: --runs N (intloop runs, default 3), --quick (one intloop run).
@@ -116,8 +121,8 @@ interface RunResult {
 
 /** Creates a fresh machine for `bios` (not timed) and runs it to the end. Only Machine.run()
  * is timed; with `native`, a reference burst runs after every SLICE instructions. */
-async function runRom(bios: Uint8Array, native?: NativeReference): Promise<RunResult> {
-  const m = await Machine.create({ memory: 16 << 20, bios });
+async function runRom(bios: Uint8Array, native?: NativeReference, memory = 16 << 20): Promise<RunResult> {
+  const m = await Machine.create({ memory, bios });
   const chunks: Uint8Array[] = [];
   m.attach(new DebugCon(0xe9, (b) => chunks.push(b.slice())));
   native?.reset();
@@ -213,6 +218,20 @@ async function main(argv: string[]): Promise<void> {
     results.push(r);
   }
 
+  // 3. paging (as many runs as intloop; 32 MiB: its page pool is physical 16-32 MiB)
+  const paging = file('bench/paging.bin');
+  const pagingWant = file('bench/paging.expected').toString('latin1');
+  const pagingN = paging.length >= 0xffe4 ? paging.readUInt32LE(0xffe0) : NaN;
+  const pagingResults: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runRom(paging, native, 32 << 20);
+    check('paging', r.output, pagingWant);
+    if (pagingResults.length && r.instructions !== pagingResults[0]!.instructions) {
+      throw new BenchError(`paging retired ${r.instructions} instructions, run 1 retired ${pagingResults[0]!.instructions}`);
+    }
+    pagingResults.push(r);
+  }
+
   // 2. the demo ROM (short: an untimed warm-up run first)
   const demo = file('firmware/demo.bin');
   const demoWant = file('firmware/demo.expected').toString('latin1');
@@ -222,11 +241,12 @@ async function main(argv: string[]): Promise<void> {
 
   const best = results.reduce((a, b) => (b.mips > a.mips ? b : a));
   const med = (f: (r: RunResult) => number) => median(results.map(f));
+  const pmed = (f: (r: RunResult) => number) => median(pagingResults.map(f));
   const opt = (x: number, d: number) => (Number.isNaN(x) ? '' : fmt(x, d));
   const row = (name: string, insns: bigint, sec: number, mips: number, cpu: number, nat: number, ratio: number) =>
     [name, String(insns), fmt(sec, 3), fmt(mips, 2), fmt(cpu, 2), opt(nat, 1), opt(ratio, 4)];
   console.log('guest workloads: seconds = wall time inside Machine.run(), MIPS = instructions / seconds,');
-  console.log('cpu MIPS = instructions / CPU time used, native = the CRC-32 reference in Mops (16 MiB RAM)');
+  console.log('cpu MIPS = instructions / CPU time used, native = the CRC-32 reference in Mops (RAM: 16 MiB, paging 32 MiB)');
   console.log(table(
     ['workload', 'instructions', 'seconds', 'MIPS', 'cpu MIPS', 'native', 'MIPS/Mops'],
     [
@@ -234,10 +254,24 @@ async function main(argv: string[]): Promise<void> {
       row('intloop best (by MIPS)', best.instructions, best.seconds, best.mips, best.cpuMips, best.nativeMops, best.ratio),
       row('intloop median', best.instructions, med((r) => r.seconds), med((r) => r.mips), med((r) => r.cpuMips), med((r) => r.nativeMops), med((r) => r.ratio)),
       row('demo.bin', d.instructions, d.seconds, d.mips, d.cpuMips, NaN, NaN),
+      ...pagingResults.map((r, i) => row(`paging N=${pagingN} run ${i + 1}`, r.instructions, r.seconds, r.mips, r.cpuMips, r.nativeMops, r.ratio)),
+      ...(pagingResults.length > 1
+        ? [row('paging median', pagingResults[0]!.instructions, pmed((r) => r.seconds), pmed((r) => r.mips), pmed((r) => r.cpuMips), pmed((r) => r.nativeMops), pmed((r) => r.ratio))]
+        : []),
     ],
   ));
-  console.log(`output checked: intloop "${intloopWant.trimEnd()}", demo.bin ${demoWant.split('\n').length - 1} lines`);
+  console.log(`output checked: intloop "${intloopWant.trimEnd()}", demo.bin ${demoWant.split('\n').length - 1} lines, paging "${pagingWant.trimEnd()}"`);
   console.log('');
+
+  // TLB of the last paging run. The release core counts misses (page walks) and flushes, not
+  // lookups, so no hit rate: misses per 1000 instructions instead.
+  {
+    const pr = pagingResults[pagingResults.length - 1]!;
+    const t = pr.machine.tlbStats();
+    const perK = (Number(t.misses) * 1000) / Number(pr.instructions);
+    console.log(`paging tlb (last run): misses ${t.misses} (${fmt(perK, 2)} per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}`);
+    console.log('');
+  }
 
   // 3. exits and TLB of the last intloop run
   const m = results[results.length - 1]!.machine;
@@ -254,6 +288,8 @@ async function main(argv: string[]): Promise<void> {
       ['intloop best', fmt(best.mips, 2), 'MIPS'],
       ['intloop median', fmt(med((r) => r.mips), 2), 'MIPS'],
       ['ratio median', fmt(med((r) => r.ratio), 4), 'intloop MIPS per native-JS Mops (compare this across days)'],
+      ['paging median', fmt(pmed((r) => r.mips), 2), 'MIPS'],
+      ['paging ratio median', fmt(pmed((r) => r.ratio), 4), 'paging MIPS per native-JS Mops'],
       ['goal', '100', `MIPS: ${best.mips >= 100 ? 'reached' : `not reached (best run: ${fmt(best.mips, 0)}% of it)`}`],
     ],
   ));

@@ -8,6 +8,7 @@ import {
 } from '../gen/layout';
 import { ESP, CS, segBase, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
 import { execBpActive, execBreakpoints, dataBpHits, takeDataHits, clearDataHits, consumeRF } from './debug';
+import { ssLoaded, setSsLoaded as ssLoadedSet } from './segment';
 import { beginInsn, decodeOpcode, nextEip } from './decode';
 import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './fault';
 import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
@@ -180,10 +181,12 @@ export function run(budget: u32): u32 {
 // tf: the trap flag was set when the instruction began (single-step trap after it).
 @inline function execOne(tf: u32): i32 {
   const sp = reg32(ESP);
+  ssLoaded = false;
   step();
   if (!aborted) {
     store<u32>(EIP, nextEip);
-    if (tf | dataBpHits) return debugTrap(tf);
+    // MOV SS and POP SS hold debug traps until after the next instruction (SDM Vol. 3A 6.8.3)
+    if (tf | dataBpHits) return ssLoaded ? -1 : debugTrap(tf);
     return -1;
   }
   clearDataHits(); // a faulting instruction reports no data breakpoint

@@ -107,9 +107,13 @@ export function loadSeg(s: u32, sel: u32): bool {
   } else if (!loadSegProtected(s, sel)) {
     return false;
   }
-  if (s == SS) store<u32>(SHADOW, 1); // MOV SS / POP SS inhibit interrupts for one instruction
+  if (s == SS) { store<u32>(SHADOW, 1); ssLoaded = true; } // MOV SS / POP SS: interrupts and debug traps wait
   return true;
 }
+
+// set when this instruction loaded SS through MOV or POP (the run loop clears it)
+export let ssLoaded: bool = false;
+export function setSsLoaded(v: bool): void { ssLoaded = v; }
 
 function loadSegProtected(s: u32, sel: u32): bool {
   const err = <i32>(sel & 0xfffc);
