@@ -20,7 +20,8 @@ options (QEMU's spelling where QEMU has the option):
   --debugcon PORT=FILE   bytes written to I/O port PORT go to FILE ('-' is stdout); repeatable
                          (default: 0xe9=- when none is given)
   --max-insns N          stop after N instructions
-  --stats                print exit statistics and TLB counters when the VM stops
+  --stats                print exit statistics and TLB counters when the VM stops (runs the
+                         core's stats build, which also counts TLB hits)
   -s                     gdb stub on tcp::1234 (localhost)
   -gdb tcp:[HOST]:PORT   gdb stub on that port (HOST defaults to 127.0.0.1)
   -S                     do not start the CPU until gdb says continue or step
@@ -114,7 +115,7 @@ export const DEFAULT_BIOS = fileURLToPath(new URL('../firmware/demo.bin', import
 
 export async function runVm(o: CliOptions, err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
   const bios = readInput(o.bios ?? DEFAULT_BIOS, 'ROM image');
-  const m = await Machine.create({ memory: o.memory, bios, log: () => {} });
+  const m = await Machine.create({ memory: o.memory, bios, log: () => {}, stats: o.stats });
   const files: number[] = [];
   const cons = o.debugcon.length ? o.debugcon : [{ port: 0xe9, file: '-' }];
   for (const d of cons) {
@@ -135,7 +136,9 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
       err(m.stats.table(m.coreOnlyExits(), stop.instructions));
       const t = m.tlbStats();
       const per1k = stop.instructions ? (Number(t.misses) * 1000) / Number(stop.instructions) : 0;
-      err(`tlb: misses ${t.misses} (${per1k.toFixed(3)} per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}, page faults ${t.pageFaults}`);
+      const lookups = Number(t.hits + t.misses);
+      const rate = lookups ? ((100 * Number(t.hits)) / lookups).toFixed(3) : '-';
+      err(`tlb: hits ${t.hits}, misses ${t.misses} (hit rate ${rate}%, ${per1k.toFixed(3)} misses per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}, page faults ${t.pageFaults}`);
     }
     switch (stop.why) {
       case 'halted':

@@ -28,12 +28,16 @@ export interface MmioHandler {
 export const P_RAM = 1;
 export const P_ROM = 2;
 
-let cachedModule: WebAssembly.Module | undefined;
+const cachedModules = new Map<string, WebAssembly.Module>();
 
-/** Loads the compiled core (build/core.wasm), once per process. */
-export async function loadCoreModule(): Promise<WebAssembly.Module> {
-  if (cachedModule) return cachedModule;
-  const url = new URL('../build/core.wasm', import.meta.url);
+/** Which build of the core: release, or stats (with the counters of assembly/stats.ts). */
+export type CoreVariant = 'release' | 'stats';
+
+/** Loads the compiled core (build/core.wasm or build/core-stats.wasm), once per process. */
+export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<WebAssembly.Module> {
+  const cached = cachedModules.get(variant);
+  if (cached) return cached;
+  const url = new URL(variant === 'stats' ? '../build/core-stats.wasm' : '../build/core.wasm', import.meta.url);
   let bytes: Uint8Array;
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
@@ -45,8 +49,9 @@ export async function loadCoreModule(): Promise<WebAssembly.Module> {
   } else {
     bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
   }
-  cachedModule = await WebAssembly.compile(bytes);
-  return cachedModule;
+  const module = await WebAssembly.compile(bytes);
+  cachedModules.set(variant, module);
+  return module;
 }
 
 export class Core {
@@ -71,8 +76,8 @@ export class Core {
     this.refresh();
   }
 
-  static async create(): Promise<Core> {
-    return new Core(await loadCoreModule());
+  static async create(variant: CoreVariant = 'release'): Promise<Core> {
+    return new Core(await loadCoreModule(variant));
   }
 
   /** Views must be renewed after the memory grows. */

@@ -30,6 +30,8 @@ export interface MachineOptions {
   flat?: boolean;
   /** Guest time from the instruction counter (default true): runs repeat bit for bit. */
   deterministic?: boolean;
+  /** Use the stats build of the core, which also counts TLB hits (a little slower). */
+  stats?: boolean;
   log?: Logger;
 }
 
@@ -83,7 +85,7 @@ export class Machine {
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> {
-    return new Machine(await Core.create(), opts);
+    return new Machine(await Core.create(opts.stats ? 'stats' : 'release'), opts);
   }
 
   private mapMemory(opts: MachineOptions): void {
@@ -249,10 +251,11 @@ export class Machine {
     return new Map([[ExitReason.EPT_VIOLATION, Number(this.core.exitCount(ExitReason.EPT_VIOLATION))]]);
   }
 
-  /** Soft-TLB counters. Hits are not counted: the fast path is one compare and nothing else. */
-  tlbStats(): { misses: bigint; flushFull: bigint; flushOne: bigint; pageFaults: bigint } {
+  /** Soft-TLB counters. Hits are counted only by the stats build of the core (else 0). */
+  tlbStats(): { hits: bigint; misses: bigint; flushFull: bigint; flushOne: bigint; pageFaults: bigint } {
     const c = this.core;
     return {
+      hits: c.get64(L.TLB_HITS),
       misses: c.get64(L.TLB_MISSES),
       flushFull: c.get64(L.TLB_FLUSH_FULL),
       flushOne: c.get64(L.TLB_FLUSH_ONE),

@@ -35,7 +35,7 @@ describe('wasmvisor CLI', () => {
     expect(r.stderr).toMatch(/IO_INSTRUCTION \(30\)/);
     expect(r.stderr).toMatch(/HLT \(12\)/);
     expect(r.stderr).toMatch(/MIPS/);
-    expect(r.stderr).toMatch(/tlb: misses \d+/);
+    expect(r.stderr).toMatch(/tlb: hits [1-9]\d*, misses \d+ \(hit rate \d+\.\d+%/);
   });
 
   it('--max-insns stops the guest', () => {

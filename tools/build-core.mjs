@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const OUT = 'build/core.wasm';
+// release: build/core.wasm; stats: build/core-stats.wasm, with the counters of assembly/stats.ts
+const TARGETS = [['release', 'build/core.wasm'], ['stats', 'build/core-stats.wasm']];
 function newest(dir) {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -16,5 +17,7 @@ function newest(dir) {
 
 execFileSync('node', ['tools/gen.mjs'], { stdio: 'inherit' });
 const src = Math.max(newest('assembly'), newest('tools'), statSync('asconfig.json').mtimeMs, statSync('package-lock.json').mtimeMs);
-if (!process.argv.includes('--force') && existsSync(OUT) && statSync(OUT).mtimeMs > src) process.exit(0);
-execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release'], { stdio: 'inherit' });
+for (const [target, out] of TARGETS) {
+  if (!process.argv.includes('--force') && existsSync(out) && statSync(out).mtimeMs > src) continue;
+  execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '--config', 'asconfig.json', '--target', target], { stdio: 'inherit' });
+}

@@ -105,7 +105,7 @@ export const fields = [
   ['HOST_TSC', 'u64', 1, 'the host clock in TSC ticks, written by the host when not deterministic'],
   // counters
   ['ICOUNT', 'u64', 1, 'retired instructions (each REP iteration counts once)'],
-  ['TLB_HITS', 'u64', 1, 'reserved: hits are not counted on the fast path'],
+  ['TLB_HITS', 'u64', 1, 'data accesses the TLB fast path served (counted in the stats build only)'],
   ['TLB_MISSES', 'u64', 1, 'TLB fills by page walk'],
   ['TLB_FLUSH_FULL', 'u64', 1, 'full flushes'],
   ['TLB_FLUSH_ONE', 'u64', 1, 'single-page flushes (INVLPG)'],

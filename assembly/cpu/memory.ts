@@ -12,6 +12,7 @@ import {
 } from '../gen/layout';
 import { translate } from './paging';
 import { aborted } from './fault';
+import { countTlbHit } from '../stats';
 import { watchActive, watchAccess, pageWatched } from './debug';
 
 // TLB entry flags
@@ -212,32 +213,32 @@ export function probeWrite(lin: u32, size: u32): bool {
 // ---- the fast paths ----
 @inline export function readLin8(lin: u32): u32 {
   const e = tlbEntry(lin);
-  if ((e & readMask) == T_VALID) return load<u8>((e & ~0xfff) ^ lin);
+  if ((e & readMask) == T_VALID) { countTlbHit(); return load<u8>((e & ~0xfff) ^ lin); }
   return readSlow8(lin);
 }
 @inline export function readLin16(lin: u32): u32 {
   const e = tlbEntry(lin);
-  if ((e & readMask) == T_VALID && (lin & 0xfff) != 0xfff) return load<u16>((e & ~0xfff) ^ lin);
+  if ((e & readMask) == T_VALID && (lin & 0xfff) != 0xfff) { countTlbHit(); return load<u16>((e & ~0xfff) ^ lin); }
   return readSlow(lin, 2);
 }
 @inline export function readLin32(lin: u32): u32 {
   const e = tlbEntry(lin);
-  if ((e & readMask) == T_VALID && (lin & 0xfff) <= 0xffc) return load<u32>((e & ~0xfff) ^ lin);
+  if ((e & readMask) == T_VALID && (lin & 0xfff) <= 0xffc) { countTlbHit(); return load<u32>((e & ~0xfff) ^ lin); }
   return readSlow(lin, 4);
 }
 @inline export function writeLin8(lin: u32, v: u32): void {
   const e = tlbEntry(lin);
-  if ((e & writeMask) == T_VALID) { store<u8>((e & ~0xfff) ^ lin, v); return; }
+  if ((e & writeMask) == T_VALID) { countTlbHit(); store<u8>((e & ~0xfff) ^ lin, v); return; }
   writeSlow8(lin, v);
 }
 @inline export function writeLin16(lin: u32, v: u32): void {
   const e = tlbEntry(lin);
-  if ((e & writeMask) == T_VALID && (lin & 0xfff) != 0xfff) { store<u16>((e & ~0xfff) ^ lin, v); return; }
+  if ((e & writeMask) == T_VALID && (lin & 0xfff) != 0xfff) { countTlbHit(); store<u16>((e & ~0xfff) ^ lin, v); return; }
   writeSlow(lin, 2, v);
 }
 @inline export function writeLin32(lin: u32, v: u32): void {
   const e = tlbEntry(lin);
-  if ((e & writeMask) == T_VALID && (lin & 0xfff) <= 0xffc) { store<u32>((e & ~0xfff) ^ lin, v); return; }
+  if ((e & writeMask) == T_VALID && (lin & 0xfff) <= 0xffc) { countTlbHit(); store<u32>((e & ~0xfff) ^ lin, v); return; }
   writeSlow(lin, 4, v);
 }
 @inline export function readLin<T>(lin: u32): u32 {

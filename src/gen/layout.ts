@@ -75,7 +75,7 @@ export const FIELDS: Field[] = [
   { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0308 }, // added to the guest TSC
   { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0310 }, // the host clock in TSC ticks, written by the host when not deterministic
   { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0318 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0320 }, // reserved: hits are not counted on the fast path
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0320 }, // data accesses the TLB fast path served (counted in the stats build only)
   { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0328 }, // TLB fills by page walk
   { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0330 }, // full flushes
   { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0338 }, // single-page flushes (INVLPG)
