@@ -23,6 +23,7 @@ import { Capstone, Const, loadCapstone } from 'capstone-wasm';
 import { Core } from '../src/core.js';
 import * as L from '../src/gen/layout.js';
 import { OPCODES, OPINFO } from '../src/gen/opcodes.js';
+import { prng } from './helpers/prng.js';
 
 const CASES_PER_MODE = 500_000;
 const SEED = 0x5eed_1e57;
@@ -31,25 +32,6 @@ const EXAMPLES = 4;
 
 const PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
 
-// ---------------------------------------------------------------------------------------------
-// Seeded PRNG: xorshift128 (Marsaglia 2003), 32-bit output
-// ---------------------------------------------------------------------------------------------
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  let y = 0x9e3779b9;
-  let z = 0x243f6a88;
-  let w = 0xb7e15162;
-  const next = () => {
-    const t = (x ^ (x << 11)) >>> 0;
-    x = y;
-    y = z;
-    z = w;
-    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
-    return w;
-  };
-  for (let i = 0; i < 16; i++) next();
-  return next;
-}
 
 /** Fills 16 bytes; case i % 8 picks the shape: 0-3 random, 4-5 0F first, 6 66/67 first,
  * 7 a random prefix then 0F. */

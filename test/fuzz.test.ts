@@ -22,6 +22,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../src/gen/layout.js';
 import { Machine, type StopInfo } from '../src/machine.js';
+import { prng } from './helpers/prng.js';
 
 const CASES = 1_000_000;
 const DETERMINISM_CASES = 1000;
@@ -43,23 +44,6 @@ const HLT = 0xf4;
  */
 const MAX_STALL = 1000;
 
-// xorshift128 (Marsaglia 2003), 32-bit output
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  let y = 0x9e3779b9;
-  let z = 0x243f6a88;
-  let w = 0xb7e15162;
-  const next = () => {
-    const t = (x ^ (x << 11)) >>> 0;
-    x = y;
-    y = z;
-    z = w;
-    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
-    return w;
-  };
-  for (let i = 0; i < 16; i++) next();
-  return next;
-}
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 

@@ -224,6 +224,22 @@ function callGate(gsel: u32, retIp: u32): void {
   if (is32) writeLin32(lin, v); else writeLin16(lin, v);
 }
 
+// the code segment a RETF or IRET returns to, read into dLo/dHi and checked (SDM RET, IRET):
+// not below the current privilege, conforming DPL <= RPL or non-conforming DPL == RPL, present,
+// the offset within the limit
+function returnCode(sel: u32, off: u32): bool {
+  if (!codeDescriptor(sel)) return false;
+  const a = attrOf(dHi);
+  const err = <i32>(sel & 0xfffc);
+  const rpl = sel & 3;
+  if (!(a & A_S) || !(a & A_CODE) || rpl < cpl()) { raise(GP, err); return false; }
+  const dpl = dplOf(a);
+  if ((a & A_DC) ? dpl > rpl : dpl != rpl) { raise(GP, err); return false; }
+  if (!(a & A_P)) { raise(NP, err); return false; }
+  if (off > limitOf(dLo, dHi)) { raise(GP, 0); return false; }
+  return true;
+}
+
 // RETF (imm: bytes released after the return address); to the same or an outer level
 export function farReturn(o32: bool, imm: u32): void {
   const w: u32 = o32 ? 4 : 2;
@@ -239,15 +255,8 @@ export function farReturn(o32: bool, imm: u32): void {
     setNextEip(off);
     return;
   }
-  if (!codeDescriptor(sel)) return;
-  const a = attrOf(dHi);
-  const err = <i32>(sel & 0xfffc);
+  if (!returnCode(sel, off)) return;
   const rpl = sel & 3;
-  if (!(a & A_S) || !(a & A_CODE) || rpl < cpl()) { raise(GP, err); return; }
-  const dpl = dplOf(a);
-  if ((a & A_DC) ? dpl > rpl : dpl != rpl) { raise(GP, err); return; }
-  if (!(a & A_P)) { raise(NP, err); return; }
-  if (off > limitOf(dLo, dHi)) { raise(GP, 0); return; }
   const clo = dLo;
   const chi = dHi;
   if (rpl == cpl()) {
@@ -324,15 +333,8 @@ export function interruptReturn(o32: bool, after: u32): void {
     return;
   }
   if (o32 && (fl & F_VM) && cpl() == 0) { returnToV86(sp, m, eip, sel, fl); return; }
-  if (!codeDescriptor(sel)) return;
-  const a = attrOf(dHi);
-  const err = <i32>(sel & 0xfffc);
+  if (!returnCode(sel, eip)) return;
   const rpl = sel & 3;
-  if (!(a & A_S) || !(a & A_CODE) || rpl < cpl()) { raise(GP, err); return; }
-  const dpl = dplOf(a);
-  if ((a & A_DC) ? dpl > rpl : dpl != rpl) { raise(GP, err); return; }
-  if (!(a & A_P)) { raise(NP, err); return; }
-  if (eip > limitOf(dLo, dHi)) { raise(GP, 0); return; }
   const clo = dLo;
   const chi = dHi;
   const oldCpl = cpl();
