@@ -17,7 +17,7 @@ import { DebugCon } from '../src/devices/debugcon.js';
 import { requireTool } from './helpers/tools.js';
 
 const DIR = 'test/guests';
-const GUESTS = ['pm-seg', 'pm-limits', 'pm-ring', 'pm-paging', 'pm-task', 'pm-v86', 'pm-debug'];
+const GUESTS = ['pm-seg', 'pm-limits', 'pm-ring', 'pm-paging', 'pm-task', 'pm-v86', 'pm-debug', 'pm-exc'];
 
 /** Runs a ROM under QEMU until it prints "done N" (QEMU does not exit on cli;hlt) or 10 s pass. */
 async function runQemu(bin: string): Promise<string> {
