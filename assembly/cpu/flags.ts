@@ -148,6 +148,30 @@ export function setOneFlag(bit: u32, on: bool): void {
 
 // Jcc/SETcc/CMOVcc condition (SDM Vol. 1 appendix B): cc 0-15
 export function cond(cc: u32): bool {
+  const op = load<u32>(CC_OP);
+  if ((op >> 2) == K_SUB) {
+    // after CMP/SUB the conditions follow from the operands directly (a = b + result)
+    const s = op & 3;
+    const m = maskOf(s);
+    const b = load<u32>(CC_SRC) & m;
+    const r = load<u32>(CC_DST) & m;
+    const a = (r + b) & m;
+    const sh: u32 = s == 0 ? 24 : s == 1 ? 16 : 0;
+    let t: bool;
+    switch (cc >> 1) {
+      case 1: t = a < b; break; // B
+      case 2: t = r == 0; break; // E
+      case 3: t = a <= b; break; // BE
+      case 6: t = <i32>(a << sh) < <i32>(b << sh); break; // L
+      case 7: t = <i32>(a << sh) <= <i32>(b << sh); break; // LE
+      default: return condSlow(cc);
+    }
+    return t != ((cc & 1) != 0);
+  }
+  return condSlow(cc);
+}
+
+function condSlow(cc: u32): bool {
   let r: u32;
   switch (cc >> 1) {
     case 0: r = getOF(); break;

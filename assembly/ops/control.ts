@@ -24,7 +24,7 @@ export function jumpTo(target: u32): void {
   setNextEip(target);
 }
 
-export function jcc_b<T>(cc: u32): void {
+@inline export function jcc_b<T>(cc: u32): void {
   const d = <u32><i32><i8>fetch8();
   if (aborted) return;
   if (cond(cc)) jumpTo((nextEip + d) & opMask<T>());
