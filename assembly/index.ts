@@ -3,6 +3,7 @@
 import {
   RAM_BASE, STATE_BASE, STATE_SIZE, EIP, EFLAGS, CR, DR, GDTR_LIMIT, IDTR_LIMIT, A20_MASK, REGS,
   CC_OP, CC_SRC, CPL, ACTIVITY, SHADOW, INTR_LINE, NMI_PENDING, NMI_BLOCKED, EXIT_PENDING, ENTRY_INTR_INFO,
+  PIC_ENABLED,
 } from './gen/layout';
 import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
 import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
@@ -11,6 +12,7 @@ import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
 import { allSegsChanged, recomputeAC } from './cpu/segment';
 import { resetMsrs } from './cpu/msr';
+import { picReset, picSetIrq } from './devices/pic';
 import { recomputeDebug } from './cpu/debug';
 import { writeCr as writeCrImpl } from './ops/system';
 import { clearAbort } from './cpu/fault';
@@ -97,3 +99,11 @@ export function writeCr(n: u32, v: u32): bool {
   clearAbort();
   return ok;
 }
+
+// the in-core PICs: enable them (ports 20h/21h/A0h/A1h/4D0h/4D1h stop exiting when the host
+// clears their I/O bitmap bits) and drive an IRQ line
+export function picEnable(on: bool): void {
+  store<u32>(PIC_ENABLED, on ? 1 : 0);
+  picReset();
+}
+export function setIrq(irq: u32, level: bool): void { picSetIrq(irq, level); }

@@ -17,6 +17,8 @@ export interface CoreExports {
   setEflags(v: number): void;
   debugTranslate(lin: number): bigint;
   writeCr(n: number, v: number): number;
+  picEnable(on: number): void;
+  setIrq(irq: number, level: number): void;
 }
 
 export interface MmioHandler {

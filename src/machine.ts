@@ -79,9 +79,14 @@ export class Machine {
     core.set32(L.GUEST_RAM_BYTES, this.ramBytes);
     this.mapMemory(opts);
     core.set32(L.CTL_DETERMINISTIC, opts.deterministic === false ? 0 : 1);
-    // every port exits to the host until a device moves into the core
+    // every port exits to the host except those of the devices in the core
     core.u8.fill(0xff, L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE);
     core.exports.reset();
+    // a PC has its two 8259A PICs in the core (no exits); a flat test machine has none
+    if (!opts.flat) {
+      core.exports.picEnable(1);
+      for (const p of [0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1]) core.u8[L.IO_BITMAP_BASE + (p >> 3)]! &= ~(1 << (p & 7));
+    }
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> {
@@ -149,7 +154,13 @@ export class Machine {
     this.msrHandlers.set(msr, h);
   }
 
-  /** Drives the INTR pin with the vector the interrupt-acknowledge cycle will return. */
+  /** Drives IRQ line 0-15 of the in-core PICs (a PC machine; not a flat one). */
+  setIrq(irq: number, level: boolean): void {
+    this.core.exports.setIrq(irq, level ? 1 : 0);
+  }
+
+  /** Drives the INTR pin with the vector the interrupt-acknowledge cycle will return (machines
+   * without the in-core PICs). */
   raiseIntr(vector: number): void {
     this.core.set32(L.INTR_VECTOR, vector & 0xff);
     this.core.set32(L.INTR_LINE, 1);

@@ -103,6 +103,9 @@ export const fields = [
   ['CTL_CR4_SHADOW', 'u32', 1, 'CR4 read shadow'],
   ['TSC_OFFSET', 'u64', 1, 'added to the guest TSC'],
   ['HOST_TSC', 'u64', 1, 'the host clock in TSC ticks, written by the host when not deterministic'],
+  // in-core devices (assembly/devices/*.ts)
+  ['PIC_ENABLED', 'u32', 1, 'the two 8259A PICs are in the core and drive INTR'],
+  ['PIC', 'u32', 32, 'master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts'],
   // counters
   ['ICOUNT', 'u64', 1, 'retired instructions (each REP iteration counts once)'],
   ['TLB_HITS', 'u64', 1, 'data accesses the TLB fast path served (counted in the stats build only)'],

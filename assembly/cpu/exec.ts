@@ -4,11 +4,12 @@
 import {
   EIP, EFLAGS, ICOUNT, ACTIVITY, SHADOW, INTR_LINE, INTR_VECTOR, NMI_PENDING,
   NMI_BLOCKED, CTL_INTWIN_EXIT, CTL_HLT_EXIT, EXIT_REASON, EXIT_COUNT, EXIT_PENDING, EXIT_INSN_LEN,
-  DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR,
+  DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR, PIC_ENABLED,
 } from '../gen/layout';
 import { ESP, CS, segBase, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
 import { execBpActive, execBreakpoints, dataBpHits, takeDataHits, clearDataHits, consumeRF } from './debug';
-import { ssLoaded, setSsLoaded as ssLoadedSet } from './segment';
+import { ssLoaded } from './segment';
+import { picAck } from '../devices/pic';
 import { beginInsn, decodeOpcode, nextEip } from './decode';
 import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './fault';
 import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
@@ -80,9 +81,14 @@ function takeEvents(): i32 {
   if (load<u32>(CTL_INTWIN_EXIT)) return <i32>EXIT_INTERRUPT_WINDOW;
   if (load<u32>(INTR_LINE)) {
     store<u32>(ACTIVITY, 0);
-    store<u32>(INTR_LINE, 0); // the acknowledge cycle consumes the request
-    const r = deliverException(load<u32>(INTR_VECTOR) & 0xff, -1, load<u32>(EIP), T_EXT);
-    return r;
+    // the acknowledge cycle: the in-core PICs answer it, or the host's vector with the line
+    let vector: u32;
+    if (load<u32>(PIC_ENABLED)) vector = picAck();
+    else {
+      store<u32>(INTR_LINE, 0);
+      vector = load<u32>(INTR_VECTOR) & 0xff;
+    }
+    return deliverException(vector, -1, load<u32>(EIP), T_EXT);
   }
   return -1;
 }

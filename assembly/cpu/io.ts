@@ -4,9 +4,10 @@
 // The exiting instruction has not retired; the host handles the access (for IN it writes
 // EXIT_DATA) and sets EXIT_PENDING = replay; the next run() executes the instruction again,
 // and the access that matches the qualification completes with the host's data.
-// Ports not in the bitmap belong to devices in the core (none yet: reads float high).
+// Ports not in the bitmap belong to devices in the core (the PICs); others float high.
 import { IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR } from '../gen/layout';
 import { requestExit } from './fault';
+import { picOwns, picRead, picWrite } from '../devices/pic';
 
 export const EXIT_IO: u32 = 30;
 export let ioQualExtra: u32 = 0; // string/REP/immediate bits of the current instruction
@@ -33,7 +34,7 @@ function completes(q: u32): bool {
 export function ioIn(port: u32, size: u32): u32 {
   port &= 0xffff;
   const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
-  if (!exits(port)) return m;
+  if (!exits(port)) return coreIn(port, size) & m;
   const q = qual(port, size, true);
   if (completes(q)) return load<u32>(EXIT_DATA) & m;
   store<u32>(EXIT_QUAL, q);
@@ -45,7 +46,7 @@ export function ioIn(port: u32, size: u32): u32 {
 
 export function ioOut(port: u32, size: u32, v: u32): void {
   port &= 0xffff;
-  if (!exits(port)) return;
+  if (!exits(port)) { coreOut(port, size, v); return; }
   const q = qual(port, size, false);
   if (completes(q)) return;
   const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
@@ -53,4 +54,20 @@ export function ioOut(port: u32, size: u32, v: u32): void {
   store<u32>(EXIT_GUEST_LINEAR, ioLinear);
   store<u32>(EXIT_DATA, v & m);
   requestExit(EXIT_IO);
+}
+
+// the core's own devices, byte by byte (an 8259A decodes one address line: bytes only)
+function coreIn(port: u32, size: u32): u32 {
+  let v: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    const p = (port + i) & 0xffff;
+    v |= (picOwns(p) ? picRead(p) : 0xff) << (i << 3);
+  }
+  return v;
+}
+function coreOut(port: u32, size: u32, v: u32): void {
+  for (let i: u32 = 0; i < size; i++) {
+    const p = (port + i) & 0xffff;
+    if (picOwns(p)) picWrite(p, (v >> (i << 3)) & 0xff);
+  }
 }

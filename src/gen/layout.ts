@@ -74,13 +74,15 @@ export const FIELDS: Field[] = [
   { name: 'CTL_CR4_SHADOW', type: 'u32', count: 1, offset: 0x0300 }, // CR4 read shadow
   { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0308 }, // added to the guest TSC
   { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0310 }, // the host clock in TSC ticks, written by the host when not deterministic
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0318 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0320 }, // data accesses the TLB fast path served (counted in the stats build only)
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0328 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x0330 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x0338 }, // single-page flushes (INVLPG)
-  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x0340 }, // #PF raised by the page walk
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x0348 }, // exits per basic reason
+  { name: 'PIC_ENABLED', type: 'u32', count: 1, offset: 0x0318 }, // the two 8259A PICs are in the core and drive INTR
+  { name: 'PIC', type: 'u32', count: 32, offset: 0x031C }, // master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x03A0 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x03A8 }, // data accesses the TLB fast path served (counted in the stats build only)
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x03B0 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x03B8 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x03C0 }, // single-page flushes (INVLPG)
+  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x03C8 }, // #PF raised by the page walk
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x03D0 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -134,10 +136,12 @@ export const CTL_CR4_MASK = 0x02FC;
 export const CTL_CR4_SHADOW = 0x0300;
 export const TSC_OFFSET = 0x0308;
 export const HOST_TSC = 0x0310;
-export const ICOUNT = 0x0318;
-export const TLB_HITS = 0x0320;
-export const TLB_MISSES = 0x0328;
-export const TLB_FLUSH_FULL = 0x0330;
-export const TLB_FLUSH_ONE = 0x0338;
-export const PAGE_FAULTS = 0x0340;
-export const EXIT_COUNT = 0x0348;
+export const PIC_ENABLED = 0x0318;
+export const PIC = 0x031C;
+export const ICOUNT = 0x03A0;
+export const TLB_HITS = 0x03A8;
+export const TLB_MISSES = 0x03B0;
+export const TLB_FLUSH_FULL = 0x03B8;
+export const TLB_FLUSH_ONE = 0x03C0;
+export const PAGE_FAULTS = 0x03C8;
+export const EXIT_COUNT = 0x03D0;
