@@ -44,8 +44,6 @@ function checkDirectCode(sel: u32): bool {
 }
 
 // JMP/CALL to a TSS descriptor or a task gate (SDM 7.3): privilege checks, then the switch
-let retIpOfJump: u32 = 0;
-export function setJumpReturn(ip: u32): void { retIpOfJump = ip; }
 function taskTransfer(sel: u32, reason: u32, retIp: u32): void {
   const a = attrOf(dHi);
   const t = typeOf(a);
@@ -58,7 +56,8 @@ function taskTransfer(sel: u32, reason: u32, retIp: u32): void {
   taskSwitch(tss, reason, retIp, -1, 0);
 }
 
-export function farJump(sel: u32, off: u32): void {
+// retIp: the address after the JMP, saved in the old TSS by a task switch
+export function farJump(sel: u32, off: u32, retIp: u32): void {
   if (!protectedMode() || vm86()) {
     if (off > segLimit(CS)) { raise(GP, 0); return; }
     loadCSReal(sel);
@@ -70,7 +69,7 @@ export function farJump(sel: u32, off: u32): void {
   if (!(a & A_S)) {
     const t = typeOf(a);
     if (t == 4 || t == 12) { jumpGate(sel); return; }
-    taskTransfer(sel, TASK_JMP, retIpOfJump);
+    taskTransfer(sel, TASK_JMP, retIp);
     return;
   }
   if (!checkDirectCode(sel)) return;

@@ -12,7 +12,7 @@ import {
 } from '../cpu/state';
 import { cond, getZF, getFlags, setFlags, getOF } from '../cpu/flags';
 import { push, pop, stackPtr, setStackPtr, stackMask } from '../cpu/stack';
-import { farJump, farCall, farReturn, interruptReturn, setJumpReturn } from '../cpu/farcall';
+import { farJump, farCall, farReturn, interruptReturn } from '../cpu/farcall';
 import { deliver, T_SW_EXC, T_SW_INT } from '../cpu/interrupt';
 import { aborted, raise, gp, requestExit, GP, BR, BP, OF, DB } from '../cpu/fault';
 
@@ -100,17 +100,13 @@ export function loop_b<T>(kind: u32): void {
 export function jmpf_A<T>(): void {
   const off = fetchImm<T>();
   const sel = fetch16();
-  if (aborted) return;
-  setJumpReturn(nextEip);
-  farJump(sel, off);
+  if (!aborted) farJump(sel, off, nextEip);
 }
 export function jmpf_M<T>(): void {
   if (!checkLimit(eaSeg, eaOff, sizeof<T>() + 2)) return;
   const off = readSeg<T>(eaSeg, eaOff);
   const sel = readSeg<u16>(eaSeg, eaPlus(sizeof<T>()));
-  if (aborted) return;
-  setJumpReturn(nextEip);
-  farJump(sel, off);
+  if (!aborted) farJump(sel, off, nextEip);
 }
 export function callf_A<T>(): void {
   const off = fetchImm<T>();
