@@ -3,7 +3,7 @@
 import {
   RAM_BASE, STATE_BASE, STATE_SIZE, EIP, EFLAGS, CR, DR, GDTR_LIMIT, IDTR_LIMIT, A20_MASK, REGS,
   CC_OP, CC_SRC, CPL, ACTIVITY, SHADOW, INTR_LINE, NMI_PENDING, NMI_BLOCKED, EXIT_PENDING, ENTRY_INTR_INFO,
-  PIC_ENABLED,
+  PIC_ENABLED, PIT_ENABLED,
 } from './gen/layout';
 import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
 import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
@@ -13,6 +13,7 @@ import { probeTranslate } from './cpu/paging';
 import { allSegsChanged, recomputeAC } from './cpu/segment';
 import { resetMsrs } from './cpu/msr';
 import { picReset, picSetIrq } from './devices/pic';
+import { pitReset } from './devices/pit';
 import { recomputeDebug } from './cpu/debug';
 import { writeCr as writeCrImpl } from './ops/system';
 import { clearAbort } from './cpu/fault';
@@ -107,3 +108,9 @@ export function picEnable(on: bool): void {
   picReset();
 }
 export function setIrq(irq: u32, level: bool): void { picSetIrq(irq, level); }
+
+// the in-core 8254 PIT and port 61h (ports 40h-43h, 61h; clear their I/O bitmap bits too)
+export function pitEnable(on: bool): void {
+  store<u32>(PIT_ENABLED, on ? 1 : 0);
+  pitReset();
+}

@@ -18,6 +18,7 @@ export interface CoreExports {
   debugTranslate(lin: number): bigint;
   writeCr(n: number, v: number): number;
   picEnable(on: number): void;
+  pitEnable(on: number): void;
   setIrq(irq: number, level: number): void;
 }
 

@@ -82,10 +82,14 @@ export class Machine {
     // every port exits to the host except those of the devices in the core
     core.u8.fill(0xff, L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE);
     core.exports.reset();
-    // a PC has its two 8259A PICs in the core (no exits); a flat test machine has none
+    // a PC has its two 8259A PICs and the 8254 PIT in the core (no exits); a flat test
+    // machine has neither
     if (!opts.flat) {
       core.exports.picEnable(1);
-      for (const p of [0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1]) core.u8[L.IO_BITMAP_BASE + (p >> 3)]! &= ~(1 << (p & 7));
+      core.exports.pitEnable(1);
+      for (const p of [0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x40, 0x41, 0x42, 0x43, 0x61]) {
+        core.u8[L.IO_BITMAP_BASE + (p >> 3)]! &= ~(1 << (p & 7));
+      }
     }
   }
 

@@ -106,6 +106,11 @@ export const fields = [
   // in-core devices (assembly/devices/*.ts)
   ['PIC_ENABLED', 'u32', 1, 'the two 8259A PICs are in the core and drive INTR'],
   ['PIC', 'u32', 32, 'master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts'],
+  ['PIT_ENABLED', 'u32', 1, 'the 8254 PIT and port 61h are in the core'],
+  ['PIT', 'u32', 48, '8254 channels 0-2, 16 registers each: assembly/devices/pit.ts'],
+  ['PIT_START', 'u64', 3, 'per channel: the PIT tick at which the current count was loaded'],
+  ['PIT_PORT61', 'u32', 1, 'port 61h bits 0-1 (timer 2 gate, speaker data)'],
+  ['IDLE_NS', 'u64', 1, 'guest time spent halted (deterministic mode): guest ns = ICOUNT + IDLE_NS'],
   // counters
   ['ICOUNT', 'u64', 1, 'retired instructions (each REP iteration counts once)'],
   ['TLB_HITS', 'u64', 1, 'data accesses the TLB fast path served (counted in the stats build only)'],

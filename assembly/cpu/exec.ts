@@ -4,12 +4,13 @@
 import {
   EIP, EFLAGS, ICOUNT, ACTIVITY, SHADOW, INTR_LINE, INTR_VECTOR, NMI_PENDING,
   NMI_BLOCKED, CTL_INTWIN_EXIT, CTL_HLT_EXIT, EXIT_REASON, EXIT_COUNT, EXIT_PENDING, EXIT_INSN_LEN,
-  DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR, PIC_ENABLED,
+  DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR, PIC_ENABLED, PIT_ENABLED, CTL_DETERMINISTIC, HOST_TSC, IDLE_NS,
 } from '../gen/layout';
 import { ESP, CS, segBase, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
 import { execBpActive, execBreakpoints, dataBpHits, takeDataHits, clearDataHits, consumeRF } from './debug';
 import { ssLoaded } from './segment';
 import { picAck } from '../devices/pic';
+import { pitService, pitNextEvent } from '../devices/pit';
 import { beginInsn, decodeOpcode, nextEip } from './decode';
 import { aborted, faultVector, faultError, exitReason, clearAbort, DB } from './fault';
 import { deliverException, T_EXT, T_NMI, T_HW_EXC, T_SW_INT } from './interrupt';
@@ -19,12 +20,43 @@ import { dispatch } from '../gen/dispatch';
 // ICOUNT at entry + (budget - remaining) - notRetired, so the loop keeps one decrement.
 export let remaining: u32 = 0;
 let budgetAtEntry: u32 = 0;
+let budgetLeft: u32 = 0; // budget held back while `remaining` runs to the next timer event
 let icountAtEntry: u64 = 0;
 let notRetired: u32 = 0; // budget units spent on instructions that faulted or exited
 
-// the retired-instruction counter now (RDTSC in deterministic mode reads it)
+// the retired-instruction counter now
 export function icountNow(): u64 {
-  return icountAtEntry + <u64>(budgetAtEntry - remaining - notRetired);
+  return icountAtEntry + <u64>(budgetAtEntry - budgetLeft - remaining - notRetired);
+}
+
+// guest time in ns: deterministic mode counts 1 ns per instruction plus the time spent halted;
+// otherwise the host's clock as the host last wrote it
+export function guestNs(): u64 {
+  if (load<u32>(CTL_DETERMINISTIC)) return icountNow() + load<u64>(IDLE_NS);
+  return load<u64>(HOST_TSC);
+}
+
+// ends the current slice of `remaining` at the next in-core timer event
+function clampToTimer(): void {
+  if (!load<u32>(PIT_ENABLED) || !load<u32>(CTL_DETERMINISTIC)) return;
+  const now = guestNs();
+  const d = pitNextEvent(now);
+  if (d == u64.MAX_VALUE) return;
+  const until: u64 = d > now ? d - now : 1;
+  if (until < <u64>remaining) {
+    budgetLeft += remaining - <u32>until;
+    remaining = <u32>until;
+  }
+}
+
+// `remaining` ran out: a timer event is due, or the budget is spent (-1: go on)
+function sliceEnd(): i32 {
+  if (budgetLeft == 0) return <i32>EXIT_PREEMPTION;
+  pitService(guestNs());
+  remaining = budgetLeft;
+  budgetLeft = 0;
+  clampToTimer();
+  return -1;
 }
 
 // exit reasons used here
@@ -121,21 +153,44 @@ function boundaryEvents(): i32 {
     const r = takeEvents();
     if (r >= 0) return r;
   }
+  if (load<u32>(ACTIVITY) == 1 && idleUntilTimer()) {
+    const r = takeEvents();
+    if (r >= 0) return r;
+  }
   if (load<u32>(ACTIVITY)) return load<u32>(ACTIVITY) == 2 ? <i32>EXIT_TRIPLE_FAULT : <i32>EXIT_HLT;
   return -1;
+}
+
+// HLT with an in-core timer running (deterministic mode): guest time jumps to the timer's next
+// event; true when that raised INTR
+function idleUntilTimer(): bool {
+  if (!load<u32>(PIT_ENABLED) || !load<u32>(CTL_DETERMINISTIC)) return false;
+  if (!(load<u32>(EFLAGS) & F_IF)) return false;
+  const now = guestNs();
+  const d = pitNextEvent(now);
+  if (d == u64.MAX_VALUE) return false;
+  if (d > now) store<u64>(IDLE_NS, load<u64>(IDLE_NS) + (d - now));
+  pitService(d);
+  remaining += budgetLeft; // the next event is now measured from the new time
+  budgetLeft = 0;
+  clampToTimer();
+  return load<u32>(INTR_LINE) != 0;
 }
 
 export function run(budget: u32): u32 {
   icountAtEntry = load<u64>(ICOUNT);
   budgetAtEntry = budget;
   remaining = budget;
+  budgetLeft = 0;
   notRetired = 0;
   clearAbort();
+  pitService(guestNs());
+  clampToTimer();
   const pending = load<u32>(EXIT_PENDING);
   if (pending == PENDING_SKIP) {
     store<u32>(EXIT_PENDING, PENDING_NONE);
     store<u32>(EIP, load<u32>(EIP) + load<u32>(EXIT_INSN_LEN));
-    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+    if (--remaining == 0) { const r = sliceEnd(); if (r >= 0) return recordExit(<u32>r); }
   }
   // VM-entry event injection (SDM Vol. 3C 27.6): delivered before any instruction
   const inject = load<u32>(ENTRY_INTR_INFO);
@@ -157,7 +212,7 @@ export function run(budget: u32): u32 {
     const r = execOne(tf);
     store<u32>(EXIT_PENDING, PENDING_NONE); // the completion was consumed (or is stale)
     if (r >= 0) return recordExit(<u32>r);
-    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+    if (--remaining == 0) { const r2 = sliceEnd(); if (r2 >= 0) return recordExit(<u32>r2); }
   }
   while (true) {
     // instruction boundary: one test for everything that is rarely set
@@ -172,14 +227,14 @@ export function run(budget: u32): u32 {
         if (r2 != -2) {
           if (r2 >= 0) return recordExit(<u32>r2);
           notRetired++; // the delivery costs budget, so a breakpoint storm still returns
-          if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+          if (--remaining == 0) { const r3 = sliceEnd(); if (r3 >= 0) return recordExit(<u32>r3); }
           continue;
         }
       }
     }
     const r = execOne(tf);
     if (r >= 0) return recordExit(<u32>r);
-    if (--remaining == 0) return recordExit(EXIT_PREEMPTION);
+    if (--remaining == 0) { const r4 = sliceEnd(); if (r4 >= 0) return recordExit(<u32>r4); }
   }
 }
 

@@ -8,6 +8,8 @@
 import { IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR } from '../gen/layout';
 import { requestExit } from './fault';
 import { picOwns, picRead, picWrite } from '../devices/pic';
+import { pitOwns, pitRead, pitWrite } from '../devices/pit';
+import { guestNs } from './exec';
 
 export const EXIT_IO: u32 = 30;
 export let ioQualExtra: u32 = 0; // string/REP/immediate bits of the current instruction
@@ -61,7 +63,7 @@ function coreIn(port: u32, size: u32): u32 {
   let v: u32 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const p = (port + i) & 0xffff;
-    v |= (picOwns(p) ? picRead(p) : 0xff) << (i << 3);
+    v |= (picOwns(p) ? picRead(p) : pitOwns(p) ? pitRead(p, guestNs()) : 0xff) << (i << 3);
   }
   return v;
 }
@@ -69,5 +71,6 @@ function coreOut(port: u32, size: u32, v: u32): void {
   for (let i: u32 = 0; i < size; i++) {
     const p = (port + i) & 0xffff;
     if (picOwns(p)) picWrite(p, (v >> (i << 3)) & 0xff);
+    else if (pitOwns(p)) pitWrite(p, (v >> (i << 3)) & 0xff, guestNs());
   }
 }

@@ -4,7 +4,7 @@
 // RDMSR (31) or WRMSR (32) exit, and so does every MSR outside the two ranges. An MSR that
 // neither the core nor the host implements raises #GP(0).
 import { MSR_BITMAP_BASE, MSRS, EFER, TSC_OFFSET, HOST_TSC, CTL_DETERMINISTIC } from '../gen/layout';
-import { icountNow } from './exec';
+import { guestNs } from './exec';
 import { flushTlb } from './memory';
 
 export const IA32_TSC: u32 = 0x10;
@@ -61,7 +61,7 @@ export function msrExits(msr: u32, write: bool): bool {
 
 export let msrOk: bool = true; // false after readMsr/writeMsr met an MSR nobody implements
 
-function tscBase(): u64 { return load<u32>(CTL_DETERMINISTIC) ? icountNow() : load<u64>(HOST_TSC); }
+function tscBase(): u64 { return guestNs(); }
 
 export function readMsr(msr: u32): u64 {
   msrOk = true;

@@ -25,7 +25,7 @@ import {
 import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
 import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
 import { aborted, ud, gp, raise, requestExit, NM, NP } from '../cpu/fault';
-import { icountNow, requestHltExit } from '../cpu/exec';
+import { guestNs, requestHltExit } from '../cpu/exec';
 
 export const EXIT_CPUID: u32 = 10;
 export const EXIT_HLT: u32 = 12;
@@ -74,7 +74,7 @@ export function cpuid(): void { requestExit(EXIT_CPUID); }
 export function rdtsc(): void {
   if ((cr(4) & 4) && protectedMode() && cpl() != 0) { gp(0); return; } // CR4.TSD
   if (load<u32>(CTL_RDTSC_EXIT)) { requestExit(EXIT_RDTSC); return; }
-  const base: u64 = load<u32>(CTL_DETERMINISTIC) ? icountNow() : load<u64>(HOST_TSC);
+  const base: u64 = guestNs();
   const t = base + load<u64>(TSC_OFFSET);
   setReg32(EAX, <u32>t);
   setReg32(EDX, <u32>(t >> 32));

@@ -76,13 +76,18 @@ export const FIELDS: Field[] = [
   { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0310 }, // the host clock in TSC ticks, written by the host when not deterministic
   { name: 'PIC_ENABLED', type: 'u32', count: 1, offset: 0x0318 }, // the two 8259A PICs are in the core and drive INTR
   { name: 'PIC', type: 'u32', count: 32, offset: 0x031C }, // master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x03A0 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x03A8 }, // data accesses the TLB fast path served (counted in the stats build only)
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x03B0 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x03B8 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x03C0 }, // single-page flushes (INVLPG)
-  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x03C8 }, // #PF raised by the page walk
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x03D0 }, // exits per basic reason
+  { name: 'PIT_ENABLED', type: 'u32', count: 1, offset: 0x039C }, // the 8254 PIT and port 61h are in the core
+  { name: 'PIT', type: 'u32', count: 48, offset: 0x03A0 }, // 8254 channels 0-2, 16 registers each: assembly/devices/pit.ts
+  { name: 'PIT_START', type: 'u64', count: 3, offset: 0x0460 }, // per channel: the PIT tick at which the current count was loaded
+  { name: 'PIT_PORT61', type: 'u32', count: 1, offset: 0x0478 }, // port 61h bits 0-1 (timer 2 gate, speaker data)
+  { name: 'IDLE_NS', type: 'u64', count: 1, offset: 0x0480 }, // guest time spent halted (deterministic mode): guest ns = ICOUNT + IDLE_NS
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0488 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0490 }, // data accesses the TLB fast path served (counted in the stats build only)
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0498 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x04A0 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x04A8 }, // single-page flushes (INVLPG)
+  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x04B0 }, // #PF raised by the page walk
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x04B8 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -138,10 +143,15 @@ export const TSC_OFFSET = 0x0308;
 export const HOST_TSC = 0x0310;
 export const PIC_ENABLED = 0x0318;
 export const PIC = 0x031C;
-export const ICOUNT = 0x03A0;
-export const TLB_HITS = 0x03A8;
-export const TLB_MISSES = 0x03B0;
-export const TLB_FLUSH_FULL = 0x03B8;
-export const TLB_FLUSH_ONE = 0x03C0;
-export const PAGE_FAULTS = 0x03C8;
-export const EXIT_COUNT = 0x03D0;
+export const PIT_ENABLED = 0x039C;
+export const PIT = 0x03A0;
+export const PIT_START = 0x0460;
+export const PIT_PORT61 = 0x0478;
+export const IDLE_NS = 0x0480;
+export const ICOUNT = 0x0488;
+export const TLB_HITS = 0x0490;
+export const TLB_MISSES = 0x0498;
+export const TLB_FLUSH_FULL = 0x04A0;
+export const TLB_FLUSH_ONE = 0x04A8;
+export const PAGE_FAULTS = 0x04B0;
+export const EXIT_COUNT = 0x04B8;
