@@ -170,7 +170,8 @@ describe(`native reference: ${fixture.cases.length} cases from ${fixture.host.mo
 
   // NATIVE_UNDEFINED=1 lists, per form, how often the core's undefined flags and undefined
   // registers differ from this CPU's (information only: the SDM allows any value)
-  it.runIf(process.env.NATIVE_UNDEFINED)('undefined results compared with the CPU (information)', () => {
+  // (defined only on request, so that a normal run has no skipped test)
+  if (process.env.NATIVE_UNDEFINED) it('undefined results compared with the CPU (information)', () => {
     const rows: string[] = [];
     for (const [f, cases] of byForm) {
       let flagDiff = 0, regDiff = 0, n = 0, which = 0;
