@@ -52,7 +52,7 @@ export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<
   } else {
     bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
   }
-  const module = await WebAssembly.compile(bytes);
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   cachedModules.set(variant, module);
   return module;
 }

@@ -75,7 +75,7 @@ describe('exit protocol', () => {
     // in al, 0x80 ; hlt
     const m = await realModeVm([0xe4, 0x80, HLT]);
     const c = m.core;
-    c.u8[L.IO_BITMAP_BASE + (0x80 >> 3)] &= ~(1 << (0x80 & 7));
+    c.u8[L.IO_BITMAP_BASE + (0x80 >> 3)] = c.u8[L.IO_BITMAP_BASE + (0x80 >> 3)]! & ~(1 << (0x80 & 7));
     expect(c.exports.run(100)).toBe(ExitReason.HLT);
     expect(c.reg32(0) & 0xff).toBe(0xff); // no device in the core owns it: floats high
   });
@@ -125,8 +125,8 @@ describe('exit protocol', () => {
     expect(c.segSel(1)).toBe(0x2000);
     // the frame holds the faulting IP (a fault)
     const sp = c.reg32(4) & 0xffff;
-    expect(c.u8[L.RAM_BASE + sp] | (c.u8[L.RAM_BASE + sp + 1]! << 8)).toBe(0);
-    expect(c.u8[L.RAM_BASE + sp + 2] | (c.u8[L.RAM_BASE + sp + 3]! << 8)).toBe(CODE_SEG);
+    expect(c.u8[L.RAM_BASE + sp]! | (c.u8[L.RAM_BASE + sp + 1]! << 8)).toBe(0);
+    expect(c.u8[L.RAM_BASE + sp + 2]! | (c.u8[L.RAM_BASE + sp + 3]! << 8)).toBe(CODE_SEG);
   });
 
   it('INTR is taken only when IF allows, after the STI shadow, and the window exit fires', async () => {

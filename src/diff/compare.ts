@@ -184,7 +184,7 @@ export class Comparator {
       if (this.undef) this.slots.set(top(after), this.undef);
     } else if (op >= 0x58 && op <= 0x5f) {
       const m = take(top(before));
-      if (m) this.regTaint[op - 0x58] |= m;
+      if (m) this.regTaint[op - 0x58] = (this.regTaint[op - 0x58] ?? 0) | m;
     } else if (op === 0x9d) {
       this.popped = take(top(before)) & ARITH;
     } else if (op === 0xcf) {
