@@ -118,6 +118,16 @@ export class Core {
   get icount(): bigint { return this.get64(L.ICOUNT); }
   exitCount(reason: number): bigint { return this.get64(L.EXIT_COUNT + 8 * reason); }
 
+  /** The wasm-memory offset of a guest physical byte backed by RAM or ROM, or -1 (MMIO or
+   * unassigned: never touched, reads there have side effects). Reads the core's page map, the
+   * one source of truth for the memory map; the A20 gate applies. */
+  physToWasm(phys: number): number {
+    phys = (phys & this.get32(L.A20_MASK)) >>> 0;
+    const e = this.get32(L.PMAP_BASE + (phys >>> 12) * 4);
+    if (!(e & 3)) return -1; // P_RAM | P_ROM
+    return (e & ~0xfff) + (phys & 0xfff);
+  }
+
   /** Guest RAM as a view (valid until the memory grows). */
   ram(): Uint8Array {
     const bytes = this.get32(L.GUEST_RAM_BYTES);

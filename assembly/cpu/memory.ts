@@ -202,14 +202,6 @@ export function writeSys8(lin: u32, v: u32): void { enterSys(); writeLin8(lin, v
 export function writeSys16(lin: u32, v: u32): void { enterSys(); writeLin16(lin, v); leaveSys(); }
 export function writeSys32(lin: u32, v: u32): void { enterSys(); writeLin32(lin, v); leaveSys(); }
 
-// Checks that [lin, lin+size) can be written without a fault (for instructions that write
-// several places and must not be left half done).
-export function probeWrite(lin: u32, size: u32): bool {
-  if (slowEntry(lin, true) == 0) return false;
-  if (((lin ^ (lin + size - 1)) & ~0xfff) != 0 && slowEntry((lin + size - 1) & ~0xfff, true) == 0) return false;
-  return true;
-}
-
 // ---- the fast paths ----
 @inline export function readLin8(lin: u32): u32 {
   const e = tlbEntry(lin);

@@ -9,7 +9,7 @@ import { SHADOW, CPL, CR, EFLAGS } from '../gen/layout';
 import {
   CS, SS, segSel, segBase, segLimit, segAttr, setSegCache, protectedMode, vm86, codeIs32, stackIs32,
 } from './state';
-import { ud, raise, GP, SS_, NP, AC } from './fault';
+import { raise, GP, SS_, NP, AC } from './fault';
 import { invalidateFetch, setUserMode } from './memory';
 import {
   readDescriptor, setAccessed, dLo, dHi, attrOf, dplOf, baseOf, limitOf, A_P, A_S, A_CODE, A_RW, A_DC, A_D,
@@ -113,7 +113,6 @@ export function loadSeg(s: u32, sel: u32): bool {
 
 // set when this instruction loaded SS through MOV or POP (the run loop clears it)
 export let ssLoaded: bool = false;
-export function setSsLoaded(v: bool): void { ssLoaded = v; }
 
 function loadSegProtected(s: u32, sel: u32): bool {
   const err = <i32>(sel & 0xfffc);
@@ -177,4 +176,3 @@ export function invalidateDataSegs(): void {
   }
 }
 
-export function movToCS(): void { ud(); }

@@ -60,11 +60,7 @@ export interface GdbServer {
 
 /** Wasm memory offset of a guest physical byte backed by RAM or ROM, or -1 (MMIO, unmapped). */
 export function physToWasm(m: Machine, phys: number): number {
-  const c = m.core;
-  phys = (phys & c.get32(L.A20_MASK)) >>> 0;
-  const e = c.get32(L.PMAP_BASE + (phys >>> 12) * 4);
-  if (!(e & 3)) return -1; // P_RAM | P_ROM; MMIO is never touched (reads have side effects)
-  return (e & ~0xfff) + (phys & 0xfff);
+  return m.core.physToWasm(phys);
 }
 
 /**

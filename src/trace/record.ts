@@ -12,27 +12,16 @@ import {
   type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
 
-/** Reads one byte of guest physical memory as the CPU sees it: RAM, the ROM windows (below
- * 1 MiB and below 4 GiB, see Machine.loadRom), 0xFF elsewhere (nothing decodes it). */
+/** Reads one byte of guest physical memory as the CPU sees it (RAM and ROM through the core's
+ * page map), 0xFF elsewhere (nothing decodes it). */
 export function readPhysByte(m: Machine, addr: number): number {
-  const c = m.core;
-  addr = addr >>> 0;
-  const w = physToWasm(m, addr);
-  return w < 0 ? 0xff : c.u8[w]!;
+  const w = m.core.physToWasm(addr >>> 0);
+  return w < 0 ? 0xff : m.core.u8[w]!;
 }
 
 /** The wasm-memory address of guest physical `addr`, or -1 (unmapped / MMIO). */
 export function physToWasm(m: Machine, addr: number): number {
-  const c = m.core;
-  const romBytes = c.get32(L.GUEST_ROM_BYTES);
-  if (romBytes) {
-    const size = Math.ceil(romBytes / 4096) * 4096;
-    const low = Math.min(size, 0x20000);
-    if (addr >= 0x100000 - low && addr < 0x100000) return L.ROM_BASE + size - low + (addr - (0x100000 - low));
-    if (addr >= 0x100000000 - size) return L.ROM_BASE + (addr - (0x100000000 - size));
-  }
-  if (addr < m.ramBytes && (addr < 0xa0000 || addr >= 0x100000)) return L.RAM_BASE + addr;
-  return -1;
+  return m.core.physToWasm(addr >>> 0);
 }
 
 export function readState(m: Machine): CpuState {
