@@ -26,6 +26,21 @@ export interface Device {
 
 export type Logger = (msg: string) => void;
 
+/** An interrupt request line (an ISA IRQ pin of the PICs). Devices hold one and drive its level;
+ * edge-triggered inputs see a rising edge when the level goes from low to high. */
+export interface IrqLine {
+  set(level: boolean): void;
+}
+
+/** An IRQ line that goes nowhere (a device with no interrupt wired, tests). */
+export const NO_IRQ: IrqLine = { set() {} };
+
+/** The machine's virtual clock in nanoseconds: guest time (from the instruction counter in
+ * deterministic mode, host time otherwise). Devices read it instead of the host's clock. */
+export interface Clock {
+  now(): number;
+}
+
 export class IoBus {
   private readonly map = new Map<number, Device>();
   private readonly warned = new Set<number>();
