@@ -3,11 +3,11 @@
 import {
   RAM_BASE, STATE_BASE, STATE_SIZE, EIP, EFLAGS, CR, DR, GDTR_LIMIT, IDTR_LIMIT, A20_MASK, REGS,
   CC_OP, CC_SRC, CPL, ACTIVITY, SHADOW, INTR_LINE, NMI_PENDING, NMI_BLOCKED, EXIT_PENDING, ENTRY_INTR_INFO,
-  PIC_ENABLED, PIT_ENABLED,
+  PIC_ENABLED, PIT_ENABLED, HOST_DEADLINE, CTL_IDLE_SKIP,
 } from './gen/layout';
 import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
 import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
-import { run as runImpl } from './cpu/exec';
+import { run as runImpl, nextTimerEvent, guestNs } from './cpu/exec';
 import { getFlags, setFlags } from './cpu/flags';
 import { probeTranslate } from './cpu/paging';
 import { allSegsChanged, recomputeAC } from './cpu/segment';
@@ -26,8 +26,13 @@ export function init(ramBytes: u32): bool {
   const need = (<u64>RAM_BASE + <u64>ramBytes + 0xffff) >> 16;
   const have = <u64>memory.size();
   if (need > have && memory.grow(<i32>(need - have)) < 0) return false;
+  store<u64>(HOST_DEADLINE, u64.MAX_VALUE); // no host-device event yet
+  store<u32>(CTL_IDLE_SKIP, 1);
   return true;
 }
+
+// the next in-core timer event or host deadline at or after guest time now (~0: none)
+export function nextEvent(): u64 { return nextTimerEvent(guestNs()); }
 
 export function mapPages(phys: u32, size: u32, wasm: u32, type: u32): void {
   mapPagesImpl(phys, size, wasm, type);

@@ -20,6 +20,7 @@ export interface CoreExports {
   picEnable(on: number): void;
   pitEnable(on: number): void;
   setIrq(irq: number, level: number): void;
+  nextEvent(): bigint;
 }
 
 export interface MmioHandler {

@@ -6,7 +6,7 @@
  */
 import * as L from './gen/layout.js';
 import { Core, P_RAM, P_ROM } from './core.js';
-import { IoBus, type Device, type Logger } from './devices/device.js';
+import { IoBus, type Clock, type Device, type IrqLine, type Logger } from './devices/device.js';
 import { CpuidPolicy } from './policy/cpuid.js';
 import { ExitStats } from './stats.js';
 import { ExitReason, type ExitAction, type StopWhy } from './exits/reasons.js';
@@ -32,6 +32,10 @@ export interface MachineOptions {
   deterministic?: boolean;
   /** Use the stats build of the core, which also counts TLB hits (a little slower). */
   stats?: boolean;
+  /** HLT with nothing to do but wait for a timer: 'skip' jumps guest time to the event (default;
+   * a batch run finishes as fast as it can), 'sleep' stops the run with why 'wait' so that an
+   * interactive host can wait in real time (src/run-async.ts). */
+  idle?: 'skip' | 'sleep';
   log?: Logger;
 }
 
@@ -39,7 +43,13 @@ export interface StopInfo {
   why: StopWhy;
   message?: string;
   instructions: bigint;
+  /** 'exit' (isa-debug-exit): the status the guest asked for; 'wait': guest ns until the next
+   * timer event (Infinity: only an external event can wake the guest). */
+  status?: number;
+  waitNs?: number;
 }
+
+const NO_DEADLINE = 0xffffffffffffffffn;
 
 export const MAX_ROM = 0x100000;
 const SLICE = 1 << 22; // instructions per core.run() when nothing else limits it
@@ -65,11 +75,24 @@ export class Machine {
   /** Consecutive exits with no instruction retired before the run is declared stuck
    * (a guest faulting in its own exception handler forever, with every fault intercepted). */
   maxStall = 1_000_000;
+  /** Guest time for devices (ns): the instruction counter plus time idled, or the host clock. */
+  readonly clock: Clock = { now: () => this.guestNs() };
+  /** A reset requested by the guest (8042 pulse, port 0x92, 0xCF9, triple fault): with
+   * `noReboot` the run stops with why 'reset'; otherwise onReset (e.g. reload the kernel). */
+  noReboot = false;
+  onReset?: () => void;
+  private stopRequest: { why: StopWhy; message?: string; status?: number } | undefined;
+  private readonly irqLines: IrqLine[] = [];
+  private readonly tickers: Device[] = [];
+  private deadline = Infinity;
+  private timersDirty = true;
+  readonly idleMode: 'skip' | 'sleep';
 
   private constructor(core: Core, opts: MachineOptions) {
     this.core = core;
     this.log = opts.log ?? (() => {});
     this.bus = new IoBus(this.log);
+    this.idleMode = opts.idle ?? 'skip';
     this.ramBytes = opts.memory ?? 128 * 1024 * 1024;
     if (!Number.isInteger(this.ramBytes) || this.ramBytes < 0x10000 || this.ramBytes > 0xc0000000) {
       throw new Error(`memory size ${this.ramBytes} is out of range (64 KiB to 3 GiB)`);
@@ -127,6 +150,72 @@ export class Machine {
 
   attach(dev: Device): void {
     this.bus.attach(dev);
+    if (dev.tick) this.tickers.push(dev);
+    this.timersDirty = true;
+  }
+
+  /** Guest time in ns, as the core sees it (assembly/cpu/exec.ts guestNs). */
+  guestNs(): number {
+    const c = this.core;
+    if (c.get32(L.CTL_DETERMINISTIC)) return Number(c.get64(L.ICOUNT) + c.get64(L.IDLE_NS));
+    return Number(c.get64(L.HOST_TSC));
+  }
+
+  /** ISA IRQ line 0-15 of the in-core PICs, as an object a device holds. */
+  irq(n: number): IrqLine {
+    if (n < 0 || n > 15) throw new Error(`IRQ ${n} does not exist`);
+    return (this.irqLines[n] ??= { set: (level: boolean) => this.core.exports.setIrq(n, level ? 1 : 0) });
+  }
+
+  /** Device timers may have changed (a device register written, input queued). */
+  timersChanged(): void {
+    this.timersDirty = true;
+  }
+
+  /** Runs the timed events of host devices that are due and tells the core the next deadline. */
+  serviceDevices(): void {
+    const now = this.guestNs();
+    if (!this.timersDirty && now < this.deadline) return;
+    let next = Infinity;
+    for (const d of this.tickers) {
+      const t = d.tick!(now);
+      if (t !== undefined && t < next) next = t;
+    }
+    this.deadline = next;
+    this.timersDirty = false;
+    this.core.set64(L.HOST_DEADLINE, next === Infinity ? NO_DEADLINE : BigInt(Math.max(Math.ceil(next), now + 1)));
+  }
+
+  /** Guest time idles forward by ns (a halted CPU waiting for a timer). */
+  idle(ns: number): void {
+    if (ns > 0) this.core.set64(L.IDLE_NS, this.core.get64(L.IDLE_NS) + BigInt(Math.ceil(ns)));
+  }
+
+  /** Ends the current run at the next instruction boundary (devices call this: isa-debug-exit,
+   * pvpanic, a reset with -no-reboot). */
+  requestStop(why: StopWhy, message?: string, status?: number): void {
+    this.stopRequest = { why, ...(message !== undefined ? { message } : {}), ...(status !== undefined ? { status } : {}) };
+  }
+
+  /** The guest asked for a system reset. */
+  requestReset(source: string): void {
+    if (this.noReboot || !this.onReset) this.requestStop('reset', `guest reset (${source})`);
+    else this.resetPending = true;
+  }
+  private resetPending = false;
+
+  /** A system reset: the CPU, the in-core and host devices; onReset reloads what the firmware
+   * or loader put in memory. */
+  reset(): void {
+    const c = this.core;
+    c.exports.reset();
+    c.set64(L.IDLE_NS, c.get64(L.IDLE_NS)); // guest time runs on across a reset
+    if (c.get32(L.PIC_ENABLED)) c.exports.picEnable(1);
+    if (c.get32(L.PIT_ENABLED)) c.exports.pitEnable(1);
+    this.bus.reset();
+    this.setA20(true);
+    this.timersDirty = true;
+    this.onReset?.();
   }
 
   /** Copies bytes into guest physical RAM (loaders). */
@@ -205,6 +294,7 @@ export class Machine {
     if (stats.startNs === 0) stats.startNs = now();
     let stall = 0;
     let lastIcount = core.icount;
+    this.serviceDevices();
     try {
       for (;;) {
         let budget = this.slice;
@@ -220,8 +310,19 @@ export class Machine {
         const t1 = now();
         stats.guestNs += t1 - t0;
         const action = this.handleExit(reason);
+        this.serviceDevices();
         stats.record(reason, now() - t1);
-        if (action.stop) return this.stop(action.why, action.message);
+        if (this.stopRequest) {
+          const r = this.stopRequest;
+          this.stopRequest = undefined;
+          return { ...this.stop(r.why, r.message), ...(r.status !== undefined ? { status: r.status } : {}) };
+        }
+        if (this.resetPending) {
+          this.resetPending = false;
+          this.reset();
+          continue;
+        }
+        if (action.stop) return { ...this.stop(action.why, action.message), ...(action.waitNs !== undefined ? { waitNs: action.waitNs } : {}) };
         const ic = core.icount;
         if (ic !== lastIcount) {
           lastIcount = ic;

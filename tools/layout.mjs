@@ -111,6 +111,8 @@ export const fields = [
   ['PIT_START', 'u64', 3, 'per channel: the PIT tick at which the current count was loaded'],
   ['PIT_PORT61', 'u32', 1, 'port 61h bits 0-1 (timer 2 gate, speaker data)'],
   ['IDLE_NS', 'u64', 1, 'guest time spent halted (deterministic mode): guest ns = ICOUNT + IDLE_NS'],
+  ['HOST_DEADLINE', 'u64', 1, 'guest ns of the next host-device event: the run stops there (reason 52); ~0 = none'],
+  ['CTL_IDLE_SKIP', 'u32', 1, 'HLT jumps guest time to the next in-core timer event (else it exits, reason 12)'],
   // counters
   ['ICOUNT', 'u64', 1, 'retired instructions (each REP iteration counts once)'],
   ['TLB_HITS', 'u64', 1, 'data accesses the TLB fast path served (counted in the stats build only)'],

@@ -5,6 +5,7 @@ import {
   EIP, EFLAGS, ICOUNT, ACTIVITY, SHADOW, INTR_LINE, INTR_VECTOR, NMI_PENDING,
   NMI_BLOCKED, CTL_INTWIN_EXIT, CTL_HLT_EXIT, EXIT_REASON, EXIT_COUNT, EXIT_PENDING, EXIT_INSN_LEN,
   DR, ENTRY_INTR_INFO, ENTRY_INTR_ERROR, PIC_ENABLED, PIT_ENABLED, CTL_DETERMINISTIC, HOST_TSC, IDLE_NS,
+  HOST_DEADLINE, CTL_IDLE_SKIP,
 } from '../gen/layout';
 import { ESP, CS, segBase, reg32, setReg32, codeIs32, F_IF, F_TF, F_RF } from './state';
 import { execBpActive, execBreakpoints, dataBpHits, takeDataHits, clearDataHits, consumeRF } from './debug';
@@ -36,11 +37,18 @@ export function guestNs(): u64 {
   return load<u64>(HOST_TSC);
 }
 
-// ends the current slice of `remaining` at the next in-core timer event
+// the next timed event: the in-core PIT's or the host devices' deadline (HOST_DEADLINE)
+export function nextTimerEvent(now: u64): u64 {
+  const p = pitNextEvent(now);
+  const h = load<u64>(HOST_DEADLINE);
+  return p < h ? p : h;
+}
+
+// ends the current slice of `remaining` at the next timer event
 function clampToTimer(): void {
-  if (!load<u32>(PIT_ENABLED) || !load<u32>(CTL_DETERMINISTIC)) return;
+  if (!load<u32>(CTL_DETERMINISTIC)) return;
   const now = guestNs();
-  const d = pitNextEvent(now);
+  const d = nextTimerEvent(now);
   if (d == u64.MAX_VALUE) return;
   const until: u64 = d > now ? d - now : 1;
   if (until < <u64>remaining) {
@@ -52,7 +60,13 @@ function clampToTimer(): void {
 // `remaining` ran out: a timer event is due, or the budget is spent (-1: go on)
 function sliceEnd(): i32 {
   if (budgetLeft == 0) return <i32>EXIT_PREEMPTION;
-  pitService(guestNs());
+  const now = guestNs();
+  if (now >= load<u64>(HOST_DEADLINE)) { // a host device's event: the host services it
+    remaining = budgetLeft; // (returned to the budget, so the counter stays right)
+    budgetLeft = 0;
+    return <i32>EXIT_PREEMPTION;
+  }
+  pitService(now);
   remaining = budgetLeft;
   budgetLeft = 0;
   clampToTimer();
@@ -161,15 +175,17 @@ function boundaryEvents(): i32 {
   return -1;
 }
 
-// HLT with an in-core timer running (deterministic mode): guest time jumps to the timer's next
-// event; true when that raised INTR
+// HLT in deterministic mode with idle skipping on: guest time jumps to the next timer event;
+// true when that raised INTR. When the event is a host device's, the HLT exit that follows
+// lets the host service it.
 function idleUntilTimer(): bool {
-  if (!load<u32>(PIT_ENABLED) || !load<u32>(CTL_DETERMINISTIC)) return false;
+  if (!load<u32>(CTL_IDLE_SKIP) || !load<u32>(CTL_DETERMINISTIC)) return false;
   if (!(load<u32>(EFLAGS) & F_IF)) return false;
   const now = guestNs();
-  const d = pitNextEvent(now);
+  const d = nextTimerEvent(now);
   if (d == u64.MAX_VALUE) return false;
   if (d > now) store<u64>(IDLE_NS, load<u64>(IDLE_NS) + (d - now));
+  if (d >= load<u64>(HOST_DEADLINE)) return false;
   pitService(d);
   remaining += budgetLeft; // the next event is now measured from the new time
   budgetLeft = 0;

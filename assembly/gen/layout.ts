@@ -79,10 +79,12 @@ export const PIT: u32 = 0x03A0; // 8254 channels 0-2, 16 registers each: assembl
 export const PIT_START: u32 = 0x0460; // per channel: the PIT tick at which the current count was loaded
 export const PIT_PORT61: u32 = 0x0478; // port 61h bits 0-1 (timer 2 gate, speaker data)
 export const IDLE_NS: u32 = 0x0480; // guest time spent halted (deterministic mode): guest ns = ICOUNT + IDLE_NS
-export const ICOUNT: u32 = 0x0488; // retired instructions (each REP iteration counts once)
-export const TLB_HITS: u32 = 0x0490; // data accesses the TLB fast path served (counted in the stats build only)
-export const TLB_MISSES: u32 = 0x0498; // TLB fills by page walk
-export const TLB_FLUSH_FULL: u32 = 0x04A0; // full flushes
-export const TLB_FLUSH_ONE: u32 = 0x04A8; // single-page flushes (INVLPG)
-export const PAGE_FAULTS: u32 = 0x04B0; // #PF raised by the page walk
-export const EXIT_COUNT: u32 = 0x04B8; // exits per basic reason
+export const HOST_DEADLINE: u32 = 0x0488; // guest ns of the next host-device event: the run stops there (reason 52); ~0 = none
+export const CTL_IDLE_SKIP: u32 = 0x0490; // HLT jumps guest time to the next in-core timer event (else it exits, reason 12)
+export const ICOUNT: u32 = 0x0498; // retired instructions (each REP iteration counts once)
+export const TLB_HITS: u32 = 0x04A0; // data accesses the TLB fast path served (counted in the stats build only)
+export const TLB_MISSES: u32 = 0x04A8; // TLB fills by page walk
+export const TLB_FLUSH_FULL: u32 = 0x04B0; // full flushes
+export const TLB_FLUSH_ONE: u32 = 0x04B8; // single-page flushes (INVLPG)
+export const PAGE_FAULTS: u32 = 0x04C0; // #PF raised by the page walk
+export const EXIT_COUNT: u32 = 0x04C8; // exits per basic reason

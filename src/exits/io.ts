@@ -15,6 +15,7 @@ export function handleIo(m: Machine): ExitAction {
   const port = q >>> 16;
   if (isIn) c.set32(L.EXIT_DATA, m.bus.read(port, size));
   else m.bus.write(port, size, c.get32(L.EXIT_DATA));
+  m.timersChanged(); // the access may have armed or moved a device's timer
   c.set32(L.EXIT_PENDING, PENDING_REPLAY);
   return CONTINUE;
 }

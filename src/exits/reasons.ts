@@ -28,7 +28,10 @@ export const PENDING_REPLAY = 1;
 export const PENDING_SKIP = 2;
 
 /** What an exit handler tells the run loop. */
-export type ExitAction = { stop: false } | { stop: true; why: StopWhy; message?: string };
-export type StopWhy = 'halted' | 'triple-fault' | 'limit' | 'exception' | 'idle' | 'shutdown' | 'error';
+export type ExitAction = { stop: false } | { stop: true; why: StopWhy; message?: string; waitNs?: number };
+/** halted: HLT with interrupts off (a guest's power-off); wait: halted until a timer (waitNs)
+ * or external event (idle 'sleep' mode); reset: the guest reset the machine under -no-reboot;
+ * exit: isa-debug-exit; panic: the guest reported a panic (pvpanic). */
+export type StopWhy = 'halted' | 'triple-fault' | 'limit' | 'exception' | 'idle' | 'shutdown' | 'error' | 'wait' | 'reset' | 'exit' | 'panic';
 
 export const CONTINUE: ExitAction = { stop: false };

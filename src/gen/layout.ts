@@ -81,13 +81,15 @@ export const FIELDS: Field[] = [
   { name: 'PIT_START', type: 'u64', count: 3, offset: 0x0460 }, // per channel: the PIT tick at which the current count was loaded
   { name: 'PIT_PORT61', type: 'u32', count: 1, offset: 0x0478 }, // port 61h bits 0-1 (timer 2 gate, speaker data)
   { name: 'IDLE_NS', type: 'u64', count: 1, offset: 0x0480 }, // guest time spent halted (deterministic mode): guest ns = ICOUNT + IDLE_NS
-  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0488 }, // retired instructions (each REP iteration counts once)
-  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x0490 }, // data accesses the TLB fast path served (counted in the stats build only)
-  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x0498 }, // TLB fills by page walk
-  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x04A0 }, // full flushes
-  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x04A8 }, // single-page flushes (INVLPG)
-  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x04B0 }, // #PF raised by the page walk
-  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x04B8 }, // exits per basic reason
+  { name: 'HOST_DEADLINE', type: 'u64', count: 1, offset: 0x0488 }, // guest ns of the next host-device event: the run stops there (reason 52); ~0 = none
+  { name: 'CTL_IDLE_SKIP', type: 'u32', count: 1, offset: 0x0490 }, // HLT jumps guest time to the next in-core timer event (else it exits, reason 12)
+  { name: 'ICOUNT', type: 'u64', count: 1, offset: 0x0498 }, // retired instructions (each REP iteration counts once)
+  { name: 'TLB_HITS', type: 'u64', count: 1, offset: 0x04A0 }, // data accesses the TLB fast path served (counted in the stats build only)
+  { name: 'TLB_MISSES', type: 'u64', count: 1, offset: 0x04A8 }, // TLB fills by page walk
+  { name: 'TLB_FLUSH_FULL', type: 'u64', count: 1, offset: 0x04B0 }, // full flushes
+  { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x04B8 }, // single-page flushes (INVLPG)
+  { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x04C0 }, // #PF raised by the page walk
+  { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x04C8 }, // exits per basic reason
 ];
 
 export const REGS = 0x0000;
@@ -148,10 +150,12 @@ export const PIT = 0x03A0;
 export const PIT_START = 0x0460;
 export const PIT_PORT61 = 0x0478;
 export const IDLE_NS = 0x0480;
-export const ICOUNT = 0x0488;
-export const TLB_HITS = 0x0490;
-export const TLB_MISSES = 0x0498;
-export const TLB_FLUSH_FULL = 0x04A0;
-export const TLB_FLUSH_ONE = 0x04A8;
-export const PAGE_FAULTS = 0x04B0;
-export const EXIT_COUNT = 0x04B8;
+export const HOST_DEADLINE = 0x0488;
+export const CTL_IDLE_SKIP = 0x0490;
+export const ICOUNT = 0x0498;
+export const TLB_HITS = 0x04A0;
+export const TLB_MISSES = 0x04A8;
+export const TLB_FLUSH_FULL = 0x04B0;
+export const TLB_FLUSH_ONE = 0x04B8;
+export const PAGE_FAULTS = 0x04C0;
+export const EXIT_COUNT = 0x04C8;
