@@ -286,8 +286,10 @@ export class Machine {
 
   private slice = FIRST_SLICE;
 
-  /** Runs until the guest stops or `limit` instructions have retired in total. */
-  run(limit?: bigint): StopInfo {
+  /** Runs until the guest stops or `limit` instructions have retired in total; with
+   * `yieldMs`, also returns ('yield') after about that much host time, so that an event loop
+   * can deliver input (src/run-async.ts). */
+  run(limit?: bigint, yieldMs?: number): StopInfo {
     const core = this.core;
     const run = core.exports.run;
     const stats = this.stats;
@@ -295,6 +297,7 @@ export class Machine {
     let stall = 0;
     let lastIcount = core.icount;
     this.serviceDevices();
+    const yieldAt = yieldMs === undefined ? Infinity : now() + yieldMs * 1e6;
     try {
       for (;;) {
         let budget = this.slice;
@@ -323,6 +326,7 @@ export class Machine {
           continue;
         }
         if (action.stop) return { ...this.stop(action.why, action.message), ...(action.waitNs !== undefined ? { waitNs: action.waitNs } : {}) };
+        if (t1 > yieldAt) return this.stop('yield');
         const ic = core.icount;
         if (ic !== lastIcount) {
           lastIcount = ic;

@@ -31,7 +31,8 @@ export const PENDING_SKIP = 2;
 export type ExitAction = { stop: false } | { stop: true; why: StopWhy; message?: string; waitNs?: number };
 /** halted: HLT with interrupts off (a guest's power-off); wait: halted until a timer (waitNs)
  * or external event (idle 'sleep' mode); reset: the guest reset the machine under -no-reboot;
- * exit: isa-debug-exit; panic: the guest reported a panic (pvpanic). */
-export type StopWhy = 'halted' | 'triple-fault' | 'limit' | 'exception' | 'idle' | 'shutdown' | 'error' | 'wait' | 'reset' | 'exit' | 'panic';
+ * exit: isa-debug-exit; panic: the guest reported a panic (pvpanic); yield: Machine.run's
+ * host-time slice ended (the guest goes on at the next run). */
+export type StopWhy = 'halted' | 'triple-fault' | 'limit' | 'exception' | 'idle' | 'shutdown' | 'error' | 'wait' | 'reset' | 'exit' | 'panic' | 'yield';
 
 export const CONTINUE: ExitAction = { stop: false };
