@@ -2,10 +2,14 @@
  * The wasmvisor command line. Flags follow QEMU's where QEMU has one (-bios, -m); the rest
  * are long options. Bad options and unreadable files are one-line errors with status 1.
  */
-import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Machine, type StopInfo } from './machine.js';
+import type { Machine, StopInfo } from './machine.js';
 import { DebugCon } from './devices/debugcon.js';
+import { Pc } from './pc.js';
+import { runAsync, Waker } from './run-async.js';
+import { Terminal } from './terminal.js';
+import { LoaderError } from './loaders/plan.js';
 import { VERSION } from './version.js';
 
 export class UsageError extends Error {}
@@ -15,8 +19,23 @@ const HELP = `usage: wasmvisor [options]
        wasmvisor diff --ref qemu -bios FILE [-m SIZE] [--max-insns N]   (first divergence from QEMU)
 
 options (QEMU's spelling where QEMU has the option):
+  -kernel FILE           boot a kernel directly: a Linux bzImage, a PVH ELF vmlinux or a Multiboot image
+  -initrd FILE[,FILE..]  the initrd (Linux, PVH), or Multiboot modules ('FILE args' each)
+  -append CMDLINE        the kernel command line
   -bios FILE             ROM image mapped to end at 0xFFFFF and 0xFFFFFFFF; the CPU starts at its reset vector
   -m SIZE                guest RAM: a number of MiB, or with a suffix K, M, G (default 128M)
+  -serial DEV            the next COM port (COM1 first): stdio, file:PATH, null or none
+                         (default: COM1 on stdio; a terminal goes into raw mode, Ctrl-A x quits)
+  -nographic             no display (wasmvisor has none in Node): the serial console is on stdio
+  -no-reboot             exit instead of rebooting when the guest resets
+  -device isa-debug-exit[,iobase=N][,iosize=N]
+                         QEMU's debug exit port (default 0xf4, 4 bytes): a write of V ends the
+                         VM with status (V << 1) | 1
+  -rtc base=utc|DATE     the RTC's time at start (default utc: the host's time; DATE is
+                         YYYY-MM-DD[THH:MM:SS], UTC)
+  -v, --verbose          log device and loader events on stderr
+  -icount                idle guest time jumps ahead instead of following the wall clock
+                         (guest time always counts 1 ns per instruction while busy)
   --debugcon PORT=FILE   bytes written to I/O port PORT go to FILE ('-' is stdout); repeatable
                          (default: 0xe9=- when none is given)
   --max-insns N          stop after N instructions
@@ -28,10 +47,23 @@ options (QEMU's spelling where QEMU has the option):
   --version              print the version
   -h, --help             this text
 
-With no -bios, the built-in demo ROM (firmware/demo.bin) runs.`;
+With no -kernel and no -bios, the tiny Linux in images/ boots (if built), else the demo ROM
+(firmware/demo.bin). Status: 0 when the guest powers off, halts or resets under -no-reboot;
+1 for errors, a triple fault or a guest kernel panic; isa-debug-exit's status.`;
 
 export interface CliOptions {
   bios?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  serial: string[];
+  noReboot: boolean;
+  debugExit?: { iobase: number; iosize: number };
+  rtcEpoch?: number;
+  icount: boolean;
+  verbose: boolean;
+  /** -m was given (the default kernel's default RAM is 64 MiB). */
+  memorySet: boolean;
   memory: number;
   debugcon: { port: number; file: string }[];
   maxInsns?: bigint;
@@ -53,8 +85,30 @@ function parsePort(s: string): number {
   return n;
 }
 
+function parseDevice(v: string): { iobase: number; iosize: number } {
+  const [name, ...props] = v.split(',');
+  if (name !== 'isa-debug-exit') throw new UsageError(`unknown device '${name}' (known: isa-debug-exit)`);
+  const d = { iobase: 0xf4, iosize: 4 };
+  for (const p of props) {
+    const [k, val] = p.split('=');
+    if ((k !== 'iobase' && k !== 'iosize') || val === undefined) throw new UsageError(`isa-debug-exit: unknown property '${p}'`);
+    d[k] = parsePort(val);
+  }
+  if (d.iosize < 1 || d.iosize > 4) throw new UsageError(`isa-debug-exit: iosize ${d.iosize} is not 1 to 4`);
+  return d;
+}
+
+function parseRtc(v: string): number | undefined {
+  const m = /^base=(.+)$/.exec(v.split(',')[0]!);
+  if (!m) throw new UsageError(`-rtc wants base=utc or base=YYYY-MM-DD[THH:MM:SS], got '${v}'`);
+  if (m[1] === 'utc' || m[1] === 'localtime') return undefined;
+  const t = Date.parse(/T/.test(m[1]!) ? `${m[1]}Z` : `${m[1]}T00:00:00Z`);
+  if (!/^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d)?$/.test(m[1]!) || Number.isNaN(t)) throw new UsageError(`-rtc: invalid date '${m[1]}'`);
+  return t / 1000;
+}
+
 export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
-  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false };
+  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false, serial: [], noReboot: false, icount: false, verbose: false, memorySet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const opt = a.startsWith('--') ? a.slice(1) : a; // QEMU accepts -x and --x alike
@@ -71,7 +125,23 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '-h': case '-help': return 'help';
       case '-version': return 'version';
       case '-bios': o.bios = value(); break;
-      case '-m': o.memory = parseSize(value()); break;
+      case '-kernel': o.kernel = value(); break;
+      case '-initrd': o.initrd = value(); break;
+      case '-append': o.append = value(); break;
+      case '-nographic': break;
+      case '-no-reboot': o.noReboot = true; break;
+      case '-icount': o.icount = true; break;
+      case '-serial': {
+        const v = value();
+        if (!/^(stdio|null|none|file:.+)$/.test(v)) throw new UsageError(`-serial wants stdio, file:PATH, null or none, got '${v}'`);
+        if (o.serial.length >= 4) throw new UsageError('at most 4 -serial ports (COM1-COM4)');
+        o.serial.push(v);
+        break;
+      }
+      case '-device': o.debugExit = parseDevice(value()); break;
+      case '-rtc': o.rtcEpoch = parseRtc(value()); break;
+      case '-m': o.memory = parseSize(value()); o.memorySet = true; break;
+      case '-verbose': case '-v': o.verbose = true; break;
       case '-debugcon': {
         const v = value();
         const eq = v.indexOf('=');
@@ -112,51 +182,144 @@ function readInput(path: string, what: string): Uint8Array {
 }
 
 export const DEFAULT_BIOS = fileURLToPath(new URL('../firmware/demo.bin', import.meta.url));
+/** The tiny Linux of images/ (images/build.sh), booted when no -kernel or -bios is given. */
+export const DEFAULT_KERNEL = fileURLToPath(new URL('../images/bzImage', import.meta.url));
+export const DEFAULT_INITRD = fileURLToPath(new URL('../images/initramfs.cpio', import.meta.url));
+export const DEFAULT_APPEND = 'console=ttyS0';
+
+type Sink = (b: Uint8Array) => void;
 
 export async function runVm(o: CliOptions, err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
-  const bios = readInput(o.bios ?? DEFAULT_BIOS, 'ROM image');
-  const m = await Machine.create({ memory: o.memory, bios, log: () => {}, stats: o.stats });
-  const files: number[] = [];
-  const cons = o.debugcon.length ? o.debugcon : [{ port: 0xe9, file: '-' }];
-  for (const d of cons) {
-    let fd = 1;
-    if (d.file !== '-') {
-      try {
-        fd = openSync(d.file, 'w');
-      } catch (e) {
-        throw new UsageError(`cannot open '${d.file}': ${(e as Error).message}`);
-      }
-      files.push(fd);
-    }
-    m.attach(new DebugCon(d.port, (b) => writeSync(fd, b)));
+  let kernelPath = o.kernel;
+  let initrdPath = o.initrd;
+  let append = o.append;
+  let memory = o.memory;
+  if (!kernelPath && !o.bios && existsSync(DEFAULT_KERNEL)) {
+    kernelPath = DEFAULT_KERNEL;
+    initrdPath ??= DEFAULT_INITRD;
+    append ??= DEFAULT_APPEND;
+    memory = o.memorySet ? memory : 64 << 20;
   }
+  if (!kernelPath && initrdPath) throw new UsageError('-initrd needs -kernel');
+  if (!kernelPath && append !== undefined) throw new UsageError('-append needs -kernel');
+  const kernel = kernelPath ? readInput(kernelPath, 'kernel') : undefined;
+  const bios = o.bios ? readInput(o.bios, 'ROM image') : kernel ? undefined : readInput(DEFAULT_BIOS, 'ROM image');
+  // -initrd: one file, or a comma-separated list of Multiboot modules 'FILE args'
+  const parts = initrdPath?.split(',') ?? [];
+  const modules = parts.map((p) => ({ bytes: readInput(p.split(' ')[0]!, 'initrd'), cmdline: p }));
+
+  const files: number[] = [];
+  const openOut = (path: string): Sink => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot open '${path}': ${(e as Error).message}`);
+    }
+    files.push(fd);
+    return (b) => writeSync(fd, b);
+  };
+  const stdout: Sink = (b) => writeSync(1, b);
+  const serialDevs = o.serial.length ? o.serial : ['stdio'];
+  const serial = serialDevs.map((d): Sink | undefined => (d === 'stdio' ? stdout : d.startsWith('file:') ? openOut(d.slice(5)) : undefined));
+  const consoleOnStdio = serialDevs[0] === 'stdio';
+  const interactive = consoleOnStdio && !!process.stdin.isTTY && !o.gdb;
+
+  const pc = await Pc.create({
+    memory,
+    ...(bios ? { bios } : {}),
+    ...(kernel ? { kernel, kernelName: kernelPath } : {}),
+    ...(modules.length === 1 ? { initrd: modules[0]!.bytes } : modules.length > 1 ? { modules } : {}),
+    ...(append !== undefined ? { cmdline: append } : {}),
+    serial,
+    ...(o.debugExit ? { debugExit: o.debugExit } : {}),
+    rtcEpoch: o.rtcEpoch ?? Math.floor(Date.now() / 1000),
+    noReboot: o.noReboot,
+    idle: interactive && !o.icount ? 'sleep' : 'skip',
+    stats: o.stats,
+    log: o.verbose ? (s) => err(`wasmvisor: ${s}`) : () => {},
+  }).catch((e) => {
+    if (e instanceof LoaderError) throw new UsageError(`${kernelPath}: ${e.message}`);
+    throw e;
+  });
+  const m = pc.machine;
+  const cons = o.debugcon.length ? o.debugcon : kernel ? [] : [{ port: 0xe9, file: '-' }];
+  for (const d of cons) m.attach(new DebugCon(d.port, d.file === '-' ? stdout : openOut(d.file)));
+
+  // the serial console's input: held back until the guest listens (receive interrupts on),
+  // as a byte sent to a port nobody has opened yet is lost
+  const waker = new Waker();
+  let quit = false;
+  let pending: Uint8Array[] = [];
+  const uart = pc.uarts[0]!;
+  const feed = () => {
+    if (!pending.length || !uart.listening) return;
+    for (const b of pending) pc.sendSerial(b);
+    pending = [];
+  };
+  const term = consoleOnStdio && !o.gdb
+    ? new Terminal({
+        input: process.stdin,
+        output: stdout,
+        onData: (b) => { pending.push(b); feed(); waker.wake(); },
+        onQuit: () => { quit = true; waker.wake(); },
+        onEnd: () => waker.wake(),
+      })
+    : undefined;
   try {
-    const stop = o.gdb ? await runUnderGdb(m, o.gdb, o.waitGdb, err) : m.run(o.maxInsns);
-    if (o.stats) {
-      err(m.stats.table(m.coreOnlyExits(), stop.instructions));
-      const t = m.tlbStats();
-      const per1k = stop.instructions ? (Number(t.misses) * 1000) / Number(stop.instructions) : 0;
-      const lookups = Number(t.hits + t.misses);
-      const rate = lookups ? ((100 * Number(t.hits)) / lookups).toFixed(3) : '-';
-      err(`tlb: hits ${t.hits}, misses ${t.misses} (hit rate ${rate}%, ${per1k.toFixed(3)} misses per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}, page faults ${t.pageFaults}`);
+    let stop: StopInfo;
+    if (o.gdb) stop = await runUnderGdb(m, o.gdb, o.waitGdb, err);
+    else {
+      const limit = o.maxInsns;
+      stop = await runAsync(m, waker, { ...(limit !== undefined ? { limit } : {}), beforeSlice: feed, canWake: () => !!term && !term.ended }, () => quit);
     }
-    switch (stop.why) {
-      case 'halted':
-        err(`wasmvisor: guest halted after ${stop.instructions} instructions`);
-        return 0;
-      case 'limit':
-        err(`wasmvisor: stopped after ${stop.instructions} instructions (--max-insns)`);
-        return 0;
-      case 'idle':
-      case 'shutdown':
-        err(`wasmvisor: ${stop.message} after ${stop.instructions} instructions`);
-        return 0;
-      default:
-        err(`wasmvisor: error: ${stop.message ?? stop.why} after ${stop.instructions} instructions`);
-        return 1;
+    if (o.stats) printStats(m, stop, err);
+    if (quit) {
+      err(`\nwasmvisor: quit (Ctrl-A x) after ${stop.instructions} instructions`);
+      return 0;
     }
+    return report(stop, err);
   } finally {
+    term?.close();
     for (const fd of files) closeSync(fd);
+  }
+}
+
+function printStats(m: Machine, stop: StopInfo, err: (s: string) => void): void {
+  err(m.stats.table(m.coreOnlyExits(), stop.instructions));
+  const t = m.tlbStats();
+  const per1k = stop.instructions ? (Number(t.misses) * 1000) / Number(stop.instructions) : 0;
+  const lookups = Number(t.hits + t.misses);
+  const rate = lookups ? ((100 * Number(t.hits)) / lookups).toFixed(3) : '-';
+  err(`tlb: hits ${t.hits}, misses ${t.misses} (hit rate ${rate}%, ${per1k.toFixed(3)} misses per 1000 instructions), full flushes ${t.flushFull}, single flushes ${t.flushOne}, page faults ${t.pageFaults}`);
+}
+
+/** The exit status for how the VM stopped, with a one-line account on stderr. */
+function report(stop: StopInfo, err: (s: string) => void): number {
+  const n = stop.instructions;
+  switch (stop.why) {
+    case 'halted':
+      err(`wasmvisor: guest halted after ${n} instructions`);
+      return 0;
+    case 'limit':
+      err(`wasmvisor: stopped after ${n} instructions (--max-insns)`);
+      return 0;
+    case 'reset':
+      err(`wasmvisor: ${stop.message} after ${n} instructions; not rebooting (-no-reboot)`);
+      return 0;
+    case 'exit':
+      return stop.status ?? 1;
+    case 'panic':
+      err(`wasmvisor: ${stop.message} after ${n} instructions`);
+      return 1;
+    case 'idle':
+    case 'wait':
+    case 'shutdown':
+      err(`wasmvisor: ${stop.message ?? 'guest idle with nothing to wake it'} after ${n} instructions`);
+      return 0;
+    default:
+      err(`wasmvisor: error: ${stop.message ?? stop.why} after ${n} instructions`);
+      return 1;
   }
 }
 

@@ -11,6 +11,10 @@ export interface AsyncRunOptions {
   limit?: bigint;
   /** Host milliseconds per slice before yielding to the event loop (default 20). */
   sliceMs?: number;
+  /** Called before every slice (deliver queued input). */
+  beforeSlice?: () => void;
+  /** Whether anything (input) can still wake a guest that waits with no timer (default: yes). */
+  canWake?: () => boolean;
 }
 
 /** Something that wakes an idle guest's wait: input arrived. */
@@ -43,6 +47,7 @@ const tick = () => new Promise<void>((r) => (typeof setImmediate === 'function' 
 export async function runAsync(m: Machine, waker: Waker, opts: AsyncRunOptions = {}, stopped: () => boolean = () => false): Promise<StopInfo> {
   const slice = opts.sliceMs ?? 20;
   for (;;) {
+    opts.beforeSlice?.();
     const s = m.run(opts.limit, slice);
     if (stopped()) return s;
     if (s.why === 'yield') {
@@ -51,6 +56,7 @@ export async function runAsync(m: Machine, waker: Waker, opts: AsyncRunOptions =
     }
     if (s.why === 'wait') {
       const ns = s.waitNs ?? Infinity;
+      if (ns === Infinity && opts.canWake && !opts.canWake()) return { ...s, why: 'idle', message: 'guest halted with interrupts enabled, no timer armed and no more input' };
       const waited = await waker.wait(ns === Infinity ? Infinity : ns / 1e6);
       if (stopped()) return s;
       // guest time moves with the wall clock while idle, up to the event it waits for

@@ -19,8 +19,8 @@ describe('wasmvisor CLI', () => {
     expect(r.stdout.trim()).toBe(`wasmvisor ${pkg.version}`);
   });
 
-  it('runs the default guest, prints its output and the instruction count', () => {
-    const r = cli();
+  it('runs the demo ROM, prints its output and the instruction count', () => {
+    const r = cli('-bios', 'firmware/demo.bin');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(readFileSync('firmware/demo.expected', 'latin1'));
     expect(r.stderr).toMatch(/^wasmvisor: guest halted after \d+ instructions\n$/);
@@ -39,7 +39,7 @@ describe('wasmvisor CLI', () => {
   });
 
   it('--max-insns stops the guest', () => {
-    const r = cli('--max-insns', '1000');
+    const r = cli('-bios', 'firmware/demo.bin', '--max-insns', '1000');
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/stopped after 1000 instructions/);
   });
@@ -66,7 +66,7 @@ describe('wasmvisor CLI', () => {
     rom.fill(0, 0xff8);
     const f = join(mkdtempSync(join(tmpdir(), 'wv-')), 'tf.rom');
     writeFileSync(f, rom);
-    const r = cli('-bios', f);
+    const r = cli('-bios', f, '-no-reboot'); // a PC resets on a triple fault unless told not to
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^wasmvisor: error: triple fault at f000:0000fff6/);
   });
@@ -84,7 +84,7 @@ describe('wasmvisor -gdb', () => {
   const hasGdb = requireTool('gdb', 'gdb');
   it.runIf(hasGdb)('waits under -S, and Debian gdb steps the demo ROM from its reset vector', async () => {
     const { spawn, spawnSync: run } = await import('node:child_process');
-    const vm = spawn('node', ['bin/wasmvisor.js', '-gdb', 'tcp::0', '-S'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const vm = spawn('node', ['bin/wasmvisor.js', '-bios', 'firmware/demo.bin', '-gdb', 'tcp::0', '-S'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let buf = '';

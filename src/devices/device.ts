@@ -26,6 +26,33 @@ export interface Device {
 
 export type Logger = (msg: string) => void;
 
+/** A logger that says each thing once (unimplemented modes are logged, not repeated). */
+export class OnceLog {
+  private readonly seen = new Set<string>();
+  constructor(private readonly log: Logger) {}
+  warn(key: string, msg: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.log(msg);
+  }
+}
+
+/** Typed reads of a device's save-state fields; a missing or mistyped field is an error that
+ * names the device and the field. */
+export class StateReader {
+  constructor(private readonly owner: string, private readonly s: Record<string, unknown>) {}
+  num(k: string): number {
+    const v = this.s[k];
+    if (typeof v !== 'number') throw new Error(`${this.owner}: save state field ${k} missing`);
+    return v;
+  }
+  arr(k: string): number[] {
+    const v = this.s[k];
+    if (!Array.isArray(v)) throw new Error(`${this.owner}: save state field ${k} missing`);
+    return v.map((x) => Number(x));
+  }
+}
+
 /** An interrupt request line (an ISA IRQ pin of the PICs). Devices hold one and drive its level;
  * edge-triggered inputs see a rising edge when the level goes from low to high. */
 export interface IrqLine {

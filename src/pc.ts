@@ -1,0 +1,161 @@
+/**
+ * The PC: a Machine with the devices of an i440FX/PIIX3 board, the embedding API for Node and
+ * the browser. In the core (no exits): the two 8259A PICs and the 8254 PIT. In the host, one
+ * device per file (src/devices/): four 16550A UARTs, the MC146818 RTC/CMOS, the i8042 with a
+ * PS/2 keyboard, port 0x92, PCI configuration mechanism #1 with the i440FX host bridge, the
+ * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
+ * and optionally QEMU's isa-debug-exit. A kernel (bzImage, PVH vmlinux or Multiboot) boots
+ * directly through src/loaders; a -bios ROM starts at the reset vector.
+ *
+ *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
+ *                                serial: [(b) => process.stdout.write(b)] });
+ *   pc.sendSerial(new TextEncoder().encode('uname -a\n'));
+ *   const stop = pc.machine.run();
+ */
+import { Machine, type MachineOptions } from './machine.js';
+import type { Logger } from './devices/device.js';
+import { Uart16550, COM_PORTS, type ByteSink } from './devices/uart16550.js';
+import { Rtc } from './devices/rtc.js';
+import { I8042 } from './devices/i8042.js';
+import { Port92 } from './devices/port92.js';
+import { PciHost, I440fx, Piix3 } from './devices/pci.js';
+import { PvPanic } from './devices/pvpanic.js';
+import { DebugExit } from './devices/debug-exit.js';
+import { PostCodePort, DelayPorts } from './devices/post.js';
+import { MmioBus } from './devices/mmio.js';
+import { loadKernel } from './loaders/detect.js';
+import type { BootModule } from './loaders/multiboot.js';
+import type { BootPlan } from './loaders/plan.js';
+import { applyBootPlan } from './boot.js';
+
+export interface PcOptions {
+  /** Guest RAM in bytes (default 128 MiB). */
+  memory?: number;
+  /** A firmware ROM; the CPU starts at its reset vector (ignored for the entry when a kernel is given). */
+  bios?: Uint8Array;
+  /** A kernel to boot directly: bzImage, PVH ELF vmlinux or Multiboot image. */
+  kernel?: Uint8Array;
+  /** The Linux/PVH initrd, or a single Multiboot module. */
+  initrd?: Uint8Array;
+  /** Multiboot modules. */
+  modules?: BootModule[];
+  /** The kernel command line. */
+  cmdline?: string;
+  /** Name of the kernel file (Multiboot puts it before the command line, as QEMU does). */
+  kernelName?: string;
+  /** Where each COM port's output goes (index 0 = COM1); missing entries are not connected. */
+  serial?: (ByteSink | undefined)[];
+  /** QEMU's isa-debug-exit device (-device isa-debug-exit[,iobase=..,iosize=..]). */
+  debugExit?: { iobase?: number; iosize?: number };
+  /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
+  rtcEpoch?: number;
+  /** A reset (8042 pulse, 0x92, 0xCF9, triple fault) stops the VM instead of rebooting. */
+  noReboot?: boolean;
+  deterministic?: boolean;
+  idle?: MachineOptions['idle'];
+  stats?: boolean;
+  log?: Logger;
+}
+
+/** Where firmware would put PCI memory BARs: below the I/O APIC's 0xFEC00000, as SeaBIOS does. */
+const PCI_MMIO_BASE = 0xfebf0000;
+
+export class Pc {
+  readonly uarts: Uart16550[] = [];
+  readonly rtc: Rtc;
+  readonly kbc: I8042;
+  readonly port92: Port92;
+  readonly pci: PciHost;
+  readonly pvpanic: PvPanic;
+  readonly mmio: MmioBus;
+  readonly plan: BootPlan | undefined;
+
+  private constructor(readonly machine: Machine, opts: PcOptions) {
+    const m = machine;
+    const log = opts.log ?? (() => {});
+    m.noReboot = opts.noReboot ?? false;
+    this.mmio = new MmioBus(log);
+    m.core.mmio = this.mmio;
+    COM_PORTS.forEach((p, i) => {
+      const sink = opts.serial?.[i];
+      const u = new Uart16550(p.name, p.base, m.irq(p.irq), m.clock, { ...(sink ? { sink } : {}), log });
+      this.uarts.push(u);
+      m.attach(u);
+    });
+    this.rtc = new Rtc(m.irq(8), m.clock, { memory: m.ramBytes, epoch: opts.rtcEpoch ?? 946684800, fpu: false, log });
+    m.attach(this.rtc);
+    let kbcA20 = true;
+    let p92A20 = false;
+    const a20 = () => m.setA20(kbcA20 || p92A20);
+    this.kbc = new I8042(m.irq(1), m.irq(12), {
+      onReset: () => m.requestReset('i8042 reset pulse'),
+      onA20: (on) => { kbcA20 = on; a20(); },
+      log,
+    });
+    m.attach(this.kbc);
+    this.port92 = new Port92({
+      onA20: (on) => { p92A20 = on; a20(); },
+      onReset: () => m.requestReset('port 0x92 fast reset'),
+      log,
+    });
+    m.attach(this.port92);
+    this.pci = new PciHost({ onReset: (hard) => m.requestReset(`0xCF9 ${hard ? 'hard' : 'soft'} reset`), log });
+    this.pci.add(new I440fx({ log }));
+    this.pci.add(new Piix3({ log }));
+    this.pvpanic = new PvPanic(2, {
+      onPanic: () => m.requestStop('panic', 'the guest kernel panicked (pvpanic)'),
+      onCrashLoaded: () => log('pvpanic: the guest loaded a crash kernel'),
+      log,
+    });
+    this.pvpanic.assignBar(0, PCI_MMIO_BASE);
+    this.pci.add(this.pvpanic);
+    const pv = this.pvpanic.mmio;
+    this.mmio.add({
+      name: 'pvpanic',
+      get base() { return pv.base; }, // follows the BAR
+      size: pv.size,
+      read: (o, s) => pv.read(o, s),
+      write: (o, s, v) => pv.write(o, s, v),
+    });
+    m.attach(this.pci);
+    m.attach(new PostCodePort({ log }));
+    m.attach(new DelayPorts());
+    if (opts.debugExit) {
+      m.attach(new DebugExit({ ...opts.debugExit, onExit: (status) => m.requestStop('exit', `isa-debug-exit: status ${status}`, status) }));
+    }
+    if (opts.kernel) {
+      this.plan = loadKernel(opts.kernel, {
+        ramBytes: m.ramBytes,
+        ...(opts.cmdline !== undefined ? { cmdline: opts.cmdline } : {}),
+        ...(opts.initrd ? { initrd: opts.initrd } : {}),
+        ...(opts.modules ? { modules: opts.modules } : {}),
+        ...(opts.kernelName !== undefined ? { kernelName: opts.kernelName } : {}),
+      });
+      for (const n of this.plan.notes) log(`boot: ${n}`);
+      applyBootPlan(m, this.plan);
+    }
+    const plan = this.plan;
+    m.onReset = () => {
+      kbcA20 = true;
+      p92A20 = false;
+      if (plan) applyBootPlan(m, plan); // as firmware would, the kernel is loaded again
+    };
+  }
+
+  static async create(opts: PcOptions = {}): Promise<Pc> {
+    const mo: MachineOptions = {};
+    if (opts.memory !== undefined) mo.memory = opts.memory;
+    if (opts.bios) mo.bios = opts.bios;
+    if (opts.deterministic !== undefined) mo.deterministic = opts.deterministic;
+    if (opts.idle) mo.idle = opts.idle;
+    if (opts.stats) mo.stats = opts.stats;
+    if (opts.log) mo.log = opts.log;
+    return new Pc(await Machine.create(mo), opts);
+  }
+
+  /** Bytes typed into a serial port (default COM1). */
+  sendSerial(bytes: Uint8Array, port = 0): void {
+    this.uarts[port]!.receive(bytes);
+    this.machine.timersChanged();
+  }
+}
