@@ -60,6 +60,8 @@ export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<
 
 export class Core {
   readonly exports: CoreExports;
+  /** Host milliseconds spent in MMIO handlers. */
+  mmioMs = 0;
   mmio: MmioHandler = { read: (_a, size) => (size === 4 ? 0xffffffff : (1 << (size * 8)) - 1), write: () => {} };
   private buf!: ArrayBuffer;
   u8!: Uint8Array;
@@ -72,8 +74,18 @@ export class Core {
         abort: (_msg: number, _file: number, line: number, col: number) => {
           throw new Error(`core abort at ${line}:${col}`);
         },
-        mmioRead: (addr: number, size: number) => this.mmio.read(addr >>> 0, size) >>> 0,
-        mmioWrite: (addr: number, size: number, value: number) => this.mmio.write(addr >>> 0, size, value >>> 0),
+        // MMIO is handled synchronously (exit 48, counted by the core); its host cost is timed here
+        mmioRead: (addr: number, size: number) => {
+          const t = performance.now();
+          const v = this.mmio.read(addr >>> 0, size) >>> 0;
+          this.mmioMs += performance.now() - t;
+          return v;
+        },
+        mmioWrite: (addr: number, size: number, value: number) => {
+          const t = performance.now();
+          this.mmio.write(addr >>> 0, size, value >>> 0);
+          this.mmioMs += performance.now() - t;
+        },
       },
     });
     this.exports = instance.exports as unknown as CoreExports;

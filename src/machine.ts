@@ -132,6 +132,12 @@ export class Machine {
       if (ram > 0x100000) c.mapPages(0x100000, pageUp(ram - 0x100000), L.RAM_BASE + 0x100000, P_RAM);
     }
     if (opts.bios) this.loadRom(opts.bios);
+    else if (!opts.flat) {
+      // no firmware (a direct kernel boot): the option-ROM and BIOS area 0xC0000-0xFFFFF is
+      // still ROM, empty (zeros), as kernels scan it for tables; read from the otherwise unused
+      // RAM backing of the legacy hole, so scans cost no exits
+      c.mapPages(0xc0000, 0x40000, L.RAM_BASE + 0xc0000, P_ROM);
+    }
   }
 
   private loadRom(rom: Uint8Array): void {
@@ -368,6 +374,7 @@ export class Machine {
 
   /** In-core exit counts (MMIO accesses are handled synchronously and only counted). */
   coreOnlyExits(): Map<number, number> {
+    this.stats.ns[ExitReason.EPT_VIOLATION] = this.core.mmioMs * 1e6; // their host cost, timed by Core
     return new Map([[ExitReason.EPT_VIOLATION, Number(this.core.exitCount(ExitReason.EPT_VIOLATION))]]);
   }
 

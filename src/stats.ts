@@ -34,7 +34,7 @@ export class ExitStats {
       'exit reason            count   share   avg ns  time share',
       ...rows.map(([r, n, ns]) => {
         const name = `${exitName(r)} (${r})`.padEnd(20);
-        const avg = this.count[r]! > 0 ? ns / this.count[r]! : 0;
+        const avg = ns / n;
         return `${name} ${String(n).padStart(8)} ${((100 * n) / total).toFixed(1).padStart(6)}% ${avg.toFixed(0).padStart(8)} ${((100 * ns) / wall).toFixed(2).padStart(9)}%`;
       }),
     ];
