@@ -102,6 +102,7 @@ export class Machine {
     core.set32(L.GUEST_RAM_BYTES, this.ramBytes);
     this.mapMemory(opts);
     core.set32(L.CTL_DETERMINISTIC, opts.deterministic === false ? 0 : 1);
+    core.set32(L.CTL_IDLE_SKIP, this.idleMode === 'skip' ? 1 : 0);
     // every port exits to the host except those of the devices in the core
     core.u8.fill(0xff, L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE);
     core.exports.reset();
