@@ -87,6 +87,36 @@ describe('tiny Linux', () => {
   }, 300_000);
 });
 
+describe('determinism', () => {
+  it('two boots reach the prompt at the same instruction with the same console text', async () => {
+    const runs: { insns: bigint; text: string; eip: number }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const con = await boot();
+      const m = con.pc.machine;
+      while (!con.text.includes(PROMPT) && m.instructions < 1_000_000_000n) m.run(m.instructions + 100_000n);
+      runs.push({ insns: m.instructions, text: con.text, eip: m.core.eip });
+    }
+    expect(runs[0]!.text).toContain(PROMPT);
+    expect(runs[1]).toEqual(runs[0]);
+  }, 120_000);
+});
+
+describe('tiny Linux through the PVH entry', () => {
+  it('vmlinux.pvh boots to the same shell (hvm_start_info, initrd as module 0)', async () => {
+    let text = '';
+    const pc = await Pc.create({ memory: 64 << 20, kernel: readFileSync(new URL('../images/vmlinux.pvh', import.meta.url)), initrd: INITRD,
+      cmdline: 'console=ttyS0', rtcEpoch: 1_700_000_000, serial: [(b) => { text += Buffer.from(b).toString('latin1'); }] });
+    expect(pc.plan?.kind).toBe('pvh');
+    const m = pc.machine;
+    while (!text.includes(PROMPT) && m.instructions < 1_000_000_000n) {
+      const stop = m.run(m.instructions + 1_000_000n);
+      expect(stop.why, text.slice(-2000)).toBe('limit');
+    }
+    expect(text).toMatch(/wasmvisor tiny linux 6\.1\.\d+ i686/);
+    expect(text).toContain(PROMPT);
+  }, 120_000);
+});
+
 describe('tiny Linux from the command line', () => {
   const cli = (args: string[], input = '') =>
     spawnSync('node', ['bin/wasmvisor.js', ...args], { input, encoding: 'latin1', timeout: 120_000 });
