@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pc } from '../src/pc.js';
 import type { StopInfo } from '../src/machine.js';
+import { saveState, loadState } from '../src/savestate.js';
 
 const KERNEL = readFileSync(new URL('../images/bzImage', import.meta.url));
 const INITRD = readFileSync(new URL('../images/initramfs.cpio', import.meta.url));
@@ -98,6 +99,20 @@ describe('determinism', () => {
     }
     expect(runs[0]!.text).toContain(PROMPT);
     expect(runs[1]).toEqual(runs[0]);
+  }, 120_000);
+});
+
+describe('save state', () => {
+  it('a booted Linux saved at its prompt resumes in a fresh PC and answers a command; save, load, save is identical', async () => {
+    const a = await boot();
+    a.until(/~ # /, 1_500_000_000n);
+    const snap = saveState(a.pc.machine);
+    const b = await boot();
+    loadState(b.pc.machine, snap);
+    expect(Buffer.compare(saveState(b.pc.machine), snap)).toBe(0);
+    const from = b.type('echo resumed $((6*7))\n');
+    const r = b.until(/resumed 42/, 200_000_000n, from);
+    expect(r.match, b.text.slice(from)).not.toBeNull();
   }, 120_000);
 });
 
