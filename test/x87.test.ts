@@ -5,9 +5,10 @@
  * FPU state written directly, and must end with the same control word, status word (all bits),
  * tag word (the full 2-bit form, or the abridged one after a trap), registers, memory, AX and
  * arithmetic flags. Transcendental results (F2XM1 FYL2X FYL2XP1 FPTAN FPATAN FSIN FCOS FSINCOS)
- * may differ from the hardware's by one unit in the last place, with C1 (rounded up) free to
- * differ with them; everything else, exception flags included, must be identical. The share of
- * bit-identical transcendental results is printed and held to a floor.
+ * may differ from the hardware's by one unit in the last place, and their C1 (rounded up, which
+ * follows the hardware's internal approximation) is free; everything else, exception flags
+ * included, must be identical. The share of bit-identical transcendental results (registers and
+ * status word) is printed and held to a floor.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -170,7 +171,10 @@ function compare(c: X87Case, o: Outcome): Verdict {
   }
   const [cw, sw, tag] = c.S;
   if (o.cw !== cw) d.push(`FCW ${h(o.cw)} expected ${h(cw)}`);
-  const swMask = c1Free ? ~0x200 : ~0;
+  // transcendentals: C1 (rounded up) follows the hardware's internal approximation, which may lie
+  // on the other side of the true value than ours; it is not compared (but counts for identity)
+  const swMask = c1Free || transcendental ? ~0x200 : ~0;
+  if (transcendental && !c1Free && (o.sw ^ sw) & 0x200) oneUlp = true;
   if ((o.sw ^ sw) & swMask & 0xffff) d.push(`FSW ${h(o.sw)} expected ${h(sw)} (differ ${h((o.sw ^ sw) & 0xffff)})`);
   const t = c.t !== undefined ? o.tagAbridged : fullTag(o.tagAbridged, o.regs);
   if (t !== tag) d.push(`tag ${h(t)} expected ${h(tag)}`);

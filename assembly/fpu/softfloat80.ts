@@ -45,6 +45,7 @@ export let rSig: u64 = 0;
 @inline export function setResult(se: u32, sig: u64): void { rSe = se; rSig = sig; }
 @inline export function resetFlags(): void { flags = 0; }
 @inline export function raiseFlags(f: u32): void { flags |= f; }
+@inline export function dropFlags(f: u32): void { flags &= ~f; }
 
 // ---------------------------------------------------------------- classes
 export const C_ZERO: u32 = 0;
