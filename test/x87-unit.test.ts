@@ -15,6 +15,7 @@ import * as L from '../src/gen/layout.js';
 import { Machine } from '../src/machine.js';
 import { FEAT } from '../src/policy/cpuid.js';
 import { requireTool } from './helpers/tools.js';
+import { realModePc } from './helpers/vm.js';
 
 const hasNasm = requireTool('nasm', 'nasm');
 
@@ -210,15 +211,9 @@ inside: dw 0
 after: dw 0
 `);
     for (const clears of [true, false]) {
-      const m = await Machine.create({ memory: 1 << 20 });
-      const c = m.core;
-      c.setSeg(1, 0x1000, 0x10000, 0xffff, 0x9b00);
-      for (const s of [0, 2, 3, 4, 5]) c.setSeg(s, 0, 0, 0xffff, 0x9300);
-      c.eip = 0;
-      c.setReg32(4, 0x8000);
       const code = prog(clears);
-      m.writePhys(0x10000, code);
-      c.exports.stateChanged();
+      const m = await realModePc(code);
+      const c = m.core;
       expect(c.get32(L.CR) & 0x20).toBe(0); // NE = 0 after RESET
       expect(m.run(10_000n).why).toBe('halted');
       const base = 0x10000 + code.length - 6;
