@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Machine } from '../src/machine.js';
 import * as L from '../src/gen/layout.js';
+import { fullTagWord } from '../src/x87.js';
 
 interface X87Case {
   f: number;
@@ -117,22 +118,8 @@ function runCase(c: X87Case): Outcome {
   };
 }
 
-/** the full tag word of a state: 00 valid, 01 zero, 10 special, 11 empty */
-function fullTag(tag: number, regs: string[]): number {
-  let t = 0;
-  for (let p = 0; p < 8; p++) {
-    let v = 3;
-    if ((tag >> p) & 1) {
-      const { se, sig } = parseReg(regs[p]!);
-      const e = se & 0x7fff;
-      if (e === 0 && sig === 0n) v = 1;
-      else if (e === 0 || e === 0x7fff || !(sig >> 63n)) v = 2;
-      else v = 0;
-    }
-    t |= v << (2 * p);
-  }
-  return t;
-}
+/** the full tag word of a state (src/x87.ts) */
+const fullTag = (tag: number, regs: string[]) => fullTagWord(tag, regs.map(parseReg));
 
 /** distance in units of the last place between two finite extended values of the same sign, or Infinity */
 function ulps(a: string, b: string): number {
