@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { Machine } from '../src/machine.js';
 import * as L from '../src/gen/layout.js';
 import { fullTagWord } from '../src/x87.js';
+import { X87 } from '../src/gen/x87.js';
 
 interface X87Case {
   f: number;
@@ -53,7 +54,7 @@ const SCRATCH = 0x10000;
 const RAM = 1 << 20;
 const ARITH_FLAGS = 0x8d5;
 /** the bit-identical share of transcendental results this core reaches (held as a floor) */
-const TRANSCENDENTAL_IDENTICAL_FLOOR = 0.0;
+const TRANSCENDENTAL_IDENTICAL_FLOOR = 0.93;
 
 const h = (v: number, n = 4) => '0x' + (v >>> 0).toString(16).padStart(n, '0');
 const unhex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -220,6 +221,19 @@ describe(`x87 native reference: ${fixture.cases.length} cases from ${fixture.hos
 
   it('has at least 20,000 cases covering every x87 form of the opcode table', async () => {
     expect(fixture.cases.length).toBeGreaterThanOrEqual(20000);
+    const seen = new Set<string>();
+    for (const c of fixture.cases) {
+      const b = unhex(c.b);
+      let k = 0;
+      while (b[k] === 0x66) k++;
+      const op = b[k]!, mrm = b[k + 1]!;
+      if (op < 0xd8 || op > 0xdf || c.t !== undefined) continue;
+      const reg = (mrm >> 3) & 7;
+      seen.add(mrm >= 0xc0 ? `${op}/${reg}/r` : `${op}/${reg}/m`);
+      if (mrm >= 0xc0) seen.add(`${op}/${reg}/${mrm & 7}`);
+    }
+    const missing = X87.filter((r) => !seen.has(`${r.op}/${r.reg}/${r.form}`)).map((r) => `${r.mnemonic} (${r.op.toString(16)} /${r.reg} ${r.form})`);
+    expect(missing).toEqual([]);
   });
 
   it('catches a wrong register, status bit, tag or memory byte (self-check of the comparison)', () => {

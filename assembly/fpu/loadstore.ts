@@ -97,12 +97,16 @@ export function fst_m(kind: u32, doPop: bool): void {
   if (doPop) pop();
 }
 
-// FST/FSTP ST(i)
-export function fst_r(doPop: bool): void {
+// FST/FSTP ST(i). The undocumented D9 D8+i form (checked false) does not check for an empty
+// ST(0): it then stores nothing, raises nothing and pops (as the hardware does).
+export function fst_r(doPop: bool, checked: bool): void {
   const i = mrm & 7;
   if (stEmpty(0)) {
-    if (!stackFault(false)) return;
-    setSt(i, INDEF_SE, INDEF_SIG);
+    if (!checked) setC1(false);
+    else {
+      if (!stackFault(false)) return;
+      setSt(i, INDEF_SE, INDEF_SIG);
+    }
   } else {
     setSt(i, stSe(0), stSig(0));
     setC1(false);

@@ -46,7 +46,10 @@ export function fprem(ieee: bool): void {
   else if (ca >= C_QNAN || cb >= C_QNAN) propagateNaN(aSe, aSig, bSe, bSig);
   else if (ca == C_INF || cb == C_ZERO) invalid(); // before DE
   else if (!((ca == C_DENORMAL || cb == C_DENORMAL) && denormalOperand())) {
-    if (ca == C_ZERO || cb == C_INF) { setResult(aSe, aSig); cc = 0; }
+    if (ca == C_ZERO || cb == C_INF) { // ST(0) stays (a pseudo-denormal comes out normalized)
+      setResult((aSe & EXP_MAX) == 0 && (aSig & J) != 0 ? aSe | 1 : aSe, aSig);
+      cc = 0;
+    }
     else cc = remainder(aSe, aSig, bSe, bSig, ieee);
   }
   const f = flags;

@@ -349,8 +349,10 @@ function trig(op: u32): void {
     else if ((se & EXP_MAX) < <u32>(BIAS - 68)) {
       // |x| < 2^-68: sin x = tan x = x and cos x = 1, delivered unrounded (C1 = 0), inexact
       // (a denormal x: underflow)
-      unpack(se, sig);
-      roundExt(uSign, uExp, uSig, 0, 64);
+      if (op != 1) {
+        unpack(se, sig);
+        roundExt(uSign, uExp, uSig, 0, 64);
+      }
       raiseFlags(F_PE | ((se & EXP_MAX) == 0 && (sig & J) == 0 && op != 1 ? F_UE : 0));
       s1 = op == 1 ? BIAS : rSe; g1 = op == 1 ? J : rSig;
       s2 = BIAS; g2 = J;
@@ -538,8 +540,8 @@ function ylog(xp1: bool): void {
   else if (cx >= C_QNAN || cy >= C_QNAN) propagateNaN(xSe, xSig, ySe, ySig);
   else if (!xp1) {
     if (xneg && cx != C_ZERO) invalid(); // log of a negative number
-    else if ((cx == C_DENORMAL || cy == C_DENORMAL) && denormalOperand()) {}
-    else if (cx == C_ZERO) {
+    else if (cx != C_ZERO && (cx == C_DENORMAL || cy == C_DENORMAL) && denormalOperand()) {}
+    else if (cx == C_ZERO) { // (ZE comes before DE)
       if (cy == C_ZERO) invalid(); // 0 * -inf
       else { if (cy != C_INF) raiseFlags(F_ZE); setResult(((ys ^ 1) << 15) | EXP_MAX, J); } // -inf * y
     } else if (cx == C_INF) {
@@ -588,7 +590,12 @@ function productWith(ySe: u32, ySig: u64, cy: u32, exact: bool): void {
   if (cy == C_ZERO) { setResult((ys ^ signOf(R1)) << 15, 0); return; }
   fromExt(B, ySe, ySig);
   mulBf(R2, R1, B); // exact when R1 is an integer exponent
-  if (exact && signOf(R1) == 0) { toExactExt(R2, 0); raiseFlags(F_PE); return; } // reported inexact
+  if (exact && signOf(R1) == 0) {
+    // reported inexact (so a denormal product underflows)
+    toExactExt(R2, 0);
+    raiseFlags(F_PE | ((rSe & EXP_MAX) == 0 && rSig != 0 ? F_UE : 0));
+    return;
+  }
   // the hardware's log2 of a power of two below 1 is a hair smaller in magnitude than the
   // exponent (and inexact): so is the product
   toExactExt(R2, exact ? -1 : 1);

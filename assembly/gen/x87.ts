@@ -130,7 +130,7 @@ export function x87(op: u32): void {
       if (x87Begin(0)) { fst_m(0, true); x87End(0, op); } // FSTP
       return;
     case 0x17: // D9 /3 reg
-      if (x87Begin(0)) { fst_r(true); x87End(0, op); } // FSTP
+      if (x87Begin(0)) { fst_r(true, false); x87End(0, op); } // FSTP
       return;
     case 0x18: // D9 /4 mem
       if (x87Begin(2)) { fldenv(); x87End(2, op); } // FLDENV
@@ -331,13 +331,13 @@ export function x87(op: u32): void {
       if (x87Begin(0)) { fst_m(1, false); x87End(0, op); } // FST
       return;
     case 0x55: // DD /2 reg
-      if (x87Begin(0)) { fst_r(false); x87End(0, op); } // FST
+      if (x87Begin(0)) { fst_r(false, true); x87End(0, op); } // FST
       return;
     case 0x56: // DD /3 mem
       if (x87Begin(0)) { fst_m(1, true); x87End(0, op); } // FSTP
       return;
     case 0x57: // DD /3 reg
-      if (x87Begin(0)) { fst_r(true); x87End(0, op); } // FSTP
+      if (x87Begin(0)) { fst_r(true, true); x87End(0, op); } // FSTP
       return;
     case 0x58: // DD /4 mem
       if (x87Begin(2)) { frstor(); x87End(2, op); } // FRSTOR
@@ -417,13 +417,13 @@ export function x87(op: u32): void {
       if (x87Begin(0)) { fist_m(3, false); x87End(0, op); } // FIST
       return;
     case 0x75: // DF /2 reg
-      if (x87Begin(0)) { fst_r(true); x87End(0, op); } // FSTP
+      if (x87Begin(0)) { fst_r(true, true); x87End(0, op); } // FSTP
       return;
     case 0x76: // DF /3 mem
       if (x87Begin(0)) { fist_m(3, true); x87End(0, op); } // FISTP
       return;
     case 0x77: // DF /3 reg
-      if (x87Begin(0)) { fst_r(true); x87End(0, op); } // FSTP
+      if (x87Begin(0)) { fst_r(true, true); x87End(0, op); } // FSTP
       return;
     case 0x78: // DF /4 mem
       if (x87Begin(0)) { fbld(); x87End(0, op); } // FBLD

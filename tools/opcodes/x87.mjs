@@ -45,7 +45,7 @@ row(0xd9, 7, 'm', 'FNSTCW', 'fstcw()', 'NC');
 row(0xd9, 0, 'r', 'FLD', 'fld_r()');
 row(0xd9, 1, 'r', 'FXCH', 'fxch()');
 row(0xd9, 2, 0, 'FNOP', 'fnop()');
-row(0xd9, 3, 'r', 'FSTP', 'fst_r(true)'); // D9 D8-DF: FSTP alias (undocumented)
+row(0xd9, 3, 'r', 'FSTP', 'fst_r(true, false)'); // D9 D8-DF: FSTP alias (undocumented; see fst_r)
 row(0xd9, 4, 0, 'FCHS', 'fchs()');
 row(0xd9, 4, 1, 'FABS', 'fabs()');
 row(0xd9, 4, 4, 'FTST', 'ftst()');
@@ -96,8 +96,8 @@ row(0xdd, 6, 'm', 'FNSAVE', 'fsave()', 'NC');
 row(0xdd, 7, 'm', 'FNSTSW', 'fstsw_m()', 'NC');
 row(0xdd, 0, 'r', 'FFREE', 'ffree(false)');
 row(0xdd, 1, 'r', 'FXCH', 'fxch()'); // DD C8-CF: FXCH alias (undocumented)
-row(0xdd, 2, 'r', 'FST', 'fst_r(false)');
-row(0xdd, 3, 'r', 'FSTP', 'fst_r(true)');
+row(0xdd, 2, 'r', 'FST', 'fst_r(false, true)');
+row(0xdd, 3, 'r', 'FSTP', 'fst_r(true, true)');
 row(0xdd, 4, 'r', 'FUCOM', 'fcom_r(0, true)');
 row(0xdd, 5, 'r', 'FUCOMP', 'fcom_r(1, true)');
 
@@ -111,8 +111,8 @@ row(0xdf, 6, 'm', 'FBSTP', 'fbstp()');
 row(0xdf, 7, 'm', 'FISTP', 'fist_m(5, true)');
 row(0xdf, 0, 'r', 'FFREEP', 'ffree(true)'); // DF C0-C7 (undocumented)
 row(0xdf, 1, 'r', 'FXCH', 'fxch()'); // DF C8-CF: FXCH alias (undocumented)
-row(0xdf, 2, 'r', 'FSTP', 'fst_r(true)'); // DF D0-DF: FSTP aliases (undocumented)
-row(0xdf, 3, 'r', 'FSTP', 'fst_r(true)');
+row(0xdf, 2, 'r', 'FSTP', 'fst_r(true, true)'); // DF D0-DF: FSTP aliases (undocumented)
+row(0xdf, 3, 'r', 'FSTP', 'fst_r(true, true)');
 row(0xdf, 4, 0, 'FNSTSW', 'fstsw_ax()', 'NC');
 row(0xdf, 5, 'r', 'FUCOMIP', 'fcomi(true, true)');
 row(0xdf, 6, 'r', 'FCOMIP', 'fcomi(false, true)');
