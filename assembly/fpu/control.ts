@@ -1,9 +1,7 @@
 // x87 control instructions: FLDCW FNSTCW FNSTSW (m16, AX) FNCLEX FNINIT FNOP, the 8087/287
 // legacy no-ops (FNENI FNDISI FNSETPM), FLDENV FNSTENV FRSTOR FNSAVE in the 16- and 32-bit,
 // real-mode and protected-mode layouts (SDM Vol. 1 8.1.10, figures 8-9 to 8-12), FWAIT.
-import {
-  FPU_CW, FPU_SW, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS,
-} from '../gen/layout';
+import { FPU_CW, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS } from '../gen/layout';
 import { o32 } from '../cpu/decode';
 import { aborted } from '../cpu/fault';
 import { protectedMode, vm86, setReg16, EAX } from '../cpu/state';

@@ -4,15 +4,15 @@
 import { mrm } from '../cpu/decode';
 import { aborted } from '../cpu/fault';
 import {
-  setMode, flags, rSe, rSig, fromInt, fromF32, fromF64, toF32, toF64, toInt, binResult, intResult,
-  classify, unpack, uSign, uExp, uSig, intRound, intMag, intOverflow, raiseFlags, resetFlags,
-  F_IE, F_DE, F_OE, F_UE, F_C1, C_ZERO, C_INF, C_DENORMAL, INDEF_SE, INDEF_SIG, RC_UP, RC_NEAR, rc,
+  setMode, flags, rSe, rSig, fromInt, toF32, toF64, toInt, binResult, intResult, classify, unpack, uSign, uExp,
+  uSig, intRound, intMag, intOverflow, raiseFlags, resetFlags, F_IE, F_DE, F_OE, F_UE, F_C1, C_ZERO, C_INF,
+  INDEF_SE, INDEF_SIG, RC_UP, RC_NEAR, rc,
 } from './softfloat80';
 import {
   cw, stSe, stSig, stEmpty, phys, setSt, pop, pushRaw, pushOverflows, stackFault, signal, unmasked, setC1,
   setReg, regSe, regSig, setValid, setEmpty, isEmpty, top, setTop,
 } from './state';
-import { canRead, canWrite, rd16, rd32, rd64, rd80se, rd80sig, wr16, wr32, wr64, wr80 } from './mem';
+import { canRead, canWrite, rd16, rd64, rd80se, rd80sig, wr16, wr32, wr64, wr80 } from './mem';
 import { readSource, K_M32, K_M64, K_I32, K_I16, K_M80, K_I64 } from './arith';
 
 // pushes (se, sig) unless the stack is full: then IE/SF with C1 = 1, and the masked response

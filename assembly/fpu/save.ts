@@ -4,9 +4,8 @@
 import { FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS, MXCSR, FPU_CW } from '../gen/layout';
 import { eaSeg, eaOff } from '../cpu/decode';
 import { aborted, gp } from '../cpu/fault';
-import { cr, segBase, CR0_EM, CR0_TS } from '../cpu/state';
-import { raise, NM } from '../cpu/fault';
-import { cw, sw, setSw, top, regSe, regSig, setReg } from './state';
+import { segBase } from '../cpu/state';
+import { cw, sw, setSw, top, regSe, regSig, setReg, x87Absent } from './state';
 import { canRead, canWrite, rd16, rd32, rd64, wr16, wr32, wr64 } from './mem';
 import { recomputeES, REG_BUF } from './control';
 
@@ -14,7 +13,7 @@ export const MXCSR_MASK: u32 = 0xffbf; // no DAZ
 
 // #NM when CR0.EM or CR0.TS; #GP(0) for an address that is not 16-byte aligned
 function fxCheck(): bool {
-  if (cr(0) & (CR0_EM | CR0_TS)) { raise(NM, -1); return false; }
+  if (x87Absent()) return false;
   if ((segBase(eaSeg) + eaOff) & 15) { gp(0); return false; }
   return true;
 }

@@ -228,9 +228,7 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, prec: i32, 
   const oeUnmasked = (masks & F_OE) == 0;
   let tiny = false;
   let denorm = false;
-  // a register destination; a result beyond even the adjusted range (FSCALE can make one)
-  // becomes infinity or zero
-  const reg = wrap;
+  // a result beyond even the adjusted range (FSCALE can make one) becomes infinity or zero
   if (wrap && oeUnmasked && exp > eMax + WRAP) { // infinity, whatever the rounding mode
     flags |= F_OE | F_PE | F_C1;
     rSe = (sign << 15) | EXP_MAX;
@@ -275,7 +273,7 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, prec: i32, 
       if (sig == 0) { sig = J; exp++; }
     }
   }
-  if (!reg && ((exp > eMax && oeUnmasked) || (tiny && ueUnmasked))) {
+  if (!wrap && ((exp > eMax && oeUnmasked) || (tiny && ueUnmasked))) {
     // a memory destination with OE/UE unmasked: only the flag; nothing is stored
     flags |= exp > eMax ? F_OE : F_UE;
     return;

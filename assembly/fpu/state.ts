@@ -5,14 +5,13 @@
 // (a valid bit per physical register), as the P6 does: FSTENV/FSAVE derive the 2-bit tags.
 import {
   FPU_REGS, FPU_CW, FPU_SW, FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS, FPU_FERR, FPU_IGNNE,
-  MXCSR, EIP, PIC_ENABLED,
+  MXCSR, EIP, PIC_ENABLED, ACTIVITY,
 } from '../gen/layout';
 import { cr, segSel, CS, CR0_EM, CR0_TS, CR0_NE } from '../cpu/state';
 import { raise, NM, MF, aborted } from '../cpu/fault';
 import { mrm, eaSeg, eaOff, setNextEip } from '../cpu/decode';
-import { ACTIVITY } from '../gen/layout';
 import { picSetIrq } from '../devices/pic';
-import { F_IE, F_DE, F_ZE, F_OE, F_UE, F_SF, F_C1, flags, rSe, rSig, INDEF_SE, INDEF_SIG } from './softfloat80';
+import { F_IE, F_DE, F_ZE, F_SF, F_C1, flags, rSe, rSig, INDEF_SE, INDEF_SIG } from './softfloat80';
 
 // status word bits
 export const SW_ES: u32 = 0x80;

@@ -8,12 +8,12 @@
 // unit in the last place otherwise). FSIN, FCOS, FSINCOS and FPTAN reduce their argument modulo
 // pi/2 exactly, as the hardware does, with its 66-bit approximation of pi: x = k * pi66/2 + r.
 import {
-  setMode, flags, rSe, rSig, classify, propagateNaN, invalid, unpack, uSign, uExp, uSig, roundExt, mul64, h64, l64,
-  denormalOperand, raiseFlags, dropFlags, setResult, mul,
-  F_IE, F_DE, F_ZE, F_UE, F_PE, F_C1, C_ZERO, C_DENORMAL, C_NORMAL, C_INF, C_QNAN, C_UNSUPPORTED, BIAS, EXP_MAX, INDEF_SE, INDEF_SIG,
+  setMode, flags, rSe, rSig, classify, propagateNaN, invalid, unpack, uSign, uExp, uSig, roundExt, mul64, h64,
+  l64, denormalOperand, raiseFlags, dropFlags, setResult, F_IE, F_DE, F_ZE, F_UE, F_PE, F_C1, C_ZERO,
+  C_DENORMAL, C_NORMAL, C_INF, C_QNAN, C_UNSUPPORTED, BIAS, EXP_MAX, INDEF_SE, INDEF_SIG,
 } from './softfloat80';
 import {
-  cw, sw, stSe, stSig, stEmpty, setSt, pop, pushRaw, pushOverflows, stackFault, signal, unmasked, setC1, setCC,
+  cw, sw, stSe, stSig, stEmpty, setSt, pushRaw, pushOverflows, stackFault, signal, unmasked, setC1, setCC,
   commitSt, underflowTo, SW_C1, SW_C2,
 } from './state';
 
