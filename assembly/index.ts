@@ -18,6 +18,7 @@ import { recomputeDebug } from './cpu/debug';
 import { writeCr as writeCrImpl } from './ops/system';
 import { clearAbort } from './cpu/fault';
 import { insnLength as insnLengthImpl } from './cpu/length';
+import { fpuReset } from './fpu/state';
 
 export { flushTlb };
 
@@ -67,6 +68,7 @@ export function reset(): void {
   store<u32>(EXIT_PENDING, 0);
   store<u32>(ENTRY_INTR_INFO, 0);
   resetMsrs();
+  fpuReset();
   recomputeDebug();
   recomputeAC();
   setUserMode(false);

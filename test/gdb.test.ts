@@ -114,8 +114,10 @@ describe('gdb stub with the node client', () => {
     expect(regs.slice(10)).toEqual([0, 0, 0, 0, 0, 0]); // cs ss ds es fs gs
     const graw = await g.request('g');
     expect(graw.length).toBe(16 * 8 + 8 * 20 + 8 * 8);
-    expect(graw.slice(16 * 8)).toMatch(/^x+$/); // x87 state: unavailable
-    expect(await g.request('p10')).toBe('x'.repeat(20)); // st0
+    // x87 state after RESET: every register +0.0 and valid, FCW 0040h, tag word 5555h (all zero)
+    expect(await g.request('p10')).toBe('0'.repeat(20)); // st0
+    expect(await g.request('p18')).toBe('40000000'); // fctrl
+    expect(await g.request('p1a')).toBe('55550000'); // ftag
 
     await g.writeRegister(2, 0xdeadbeef); // edx
     expect(m.core.reg32(2)).toBe(0xdeadbeef);

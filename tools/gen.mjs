@@ -2,15 +2,17 @@
 // Generates the files that are derived from the project's declarative sources:
 //   tools/layout.mjs       -> assembly/gen/layout.ts, src/gen/layout.ts
 //   tools/opcodes/*.mjs    -> assembly/gen/dispatch.ts, assembly/gen/lengths.ts, src/gen/opcodes.ts
+//   tools/opcodes/x87.mjs  -> assembly/gen/x87.ts, src/gen/x87.ts
 // `node tools/gen.mjs --check` writes nothing and exits 1 if a generated file is stale.
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genLayout } from './gen-layout.mjs';
 import { genOpcodes } from './gen-opcodes.mjs';
+import { genX87 } from './gen-x87.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = { ...(await genLayout()), ...(await genOpcodes()) };
+const outputs = { ...(await genLayout()), ...(await genOpcodes()), ...(await genX87()) };
 const check = process.argv.includes('--check');
 let stale = [];
 for (const [rel, text] of Object.entries(outputs)) {

@@ -121,4 +121,17 @@ export const fields = [
   ['TLB_FLUSH_ONE', 'u64', 1, 'single-page flushes (INVLPG)'],
   ['PAGE_FAULTS', 'u64', 1, '#PF raised by the page walk'],
   ['EXIT_COUNT', 'u64', 64, 'exits per basic reason'],
+  // the x87 FPU (assembly/fpu/*.ts; SDM Vol. 1 chapter 8)
+  ['FPU_REGS', 'u64', 16, 'physical registers R0-R7, 16 bytes each: u64 significand, then u16 sign and exponent'],
+  ['FPU_CW', 'u32', 1, 'control word'],
+  ['FPU_SW', 'u32', 1, 'status word, TOP in bits 13:11'],
+  ['FPU_TAG', 'u32', 1, 'abridged tag (FXSAVE form): bit i set = physical register i is not empty'],
+  ['FPU_FIP', 'u32', 1, 'last non-control instruction: offset'],
+  ['FPU_FCS', 'u32', 1, 'last non-control instruction: CS selector'],
+  ['FPU_FOP', 'u32', 1, 'last non-control instruction: opcode (11 bits)'],
+  ['FPU_FDP', 'u32', 1, 'its memory operand: offset'],
+  ['FPU_FDS', 'u32', 1, 'its memory operand: segment selector'],
+  ['MXCSR', 'u32', 1, 'SSE control and status (stored by FXSAVE; no SSE yet)'],
+  ['FPU_FERR', 'u32', 1, 'the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC'],
+  ['FPU_IGNNE', 'u32', 1, 'the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)'],
 ];

@@ -10,6 +10,7 @@ import { requestExit } from './fault';
 import { picOwns, picRead, picWrite } from '../devices/pic';
 import { pitOwns, pitRead, pitWrite } from '../devices/pit';
 import { guestNs } from './exec';
+import { fpuPortF0 } from '../fpu/state';
 
 export const EXIT_IO: u32 = 30;
 export let ioQualExtra: u32 = 0; // string/REP/immediate bits of the current instruction
@@ -72,5 +73,6 @@ function coreOut(port: u32, size: u32, v: u32): void {
     const p = (port + i) & 0xffff;
     if (picOwns(p)) picWrite(p, (v >> (i << 3)) & 0xff);
     else if (pitOwns(p)) pitWrite(p, (v >> (i << 3)) & 0xff, guestNs());
+    else if (p == 0xf0) fpuPortF0(); // the PC's coprocessor-error latch (FERR#/IGNNE#)
   }
 }

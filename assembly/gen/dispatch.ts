@@ -40,8 +40,9 @@ import {
   dec_R,
   div_E,
   enter,
-  fpu_esc,
   fwait,
+  fxrstor,
+  fxsave,
   grp6,
   hlt,
   idiv_E,
@@ -141,6 +142,7 @@ import {
   ud2,
   wbinvd,
   wrmsr,
+  x87,
   xadd,
   xchg_EG,
   xchg_RA,
@@ -680,14 +682,14 @@ export function dispatch(idx: u32): void {
     case 0x0d5: case 0x2d5: aad(); return;
     case 0x0d6: case 0x2d6: salc(); return;
     case 0x0d7: case 0x2d7: xlat(); return;
-    case 0x0d8: case 0x2d8: decodeModrm(); fpu_esc(); return;
-    case 0x0d9: case 0x2d9: decodeModrm(); fpu_esc(); return;
-    case 0x0da: case 0x2da: decodeModrm(); fpu_esc(); return;
-    case 0x0db: case 0x2db: decodeModrm(); fpu_esc(); return;
-    case 0x0dc: case 0x2dc: decodeModrm(); fpu_esc(); return;
-    case 0x0dd: case 0x2dd: decodeModrm(); fpu_esc(); return;
-    case 0x0de: case 0x2de: decodeModrm(); fpu_esc(); return;
-    case 0x0df: case 0x2df: decodeModrm(); fpu_esc(); return;
+    case 0x0d8: case 0x2d8: decodeModrm(); x87(0); return;
+    case 0x0d9: case 0x2d9: decodeModrm(); x87(1); return;
+    case 0x0da: case 0x2da: decodeModrm(); x87(2); return;
+    case 0x0db: case 0x2db: decodeModrm(); x87(3); return;
+    case 0x0dc: case 0x2dc: decodeModrm(); x87(4); return;
+    case 0x0dd: case 0x2dd: decodeModrm(); x87(5); return;
+    case 0x0de: case 0x2de: decodeModrm(); x87(6); return;
+    case 0x0df: case 0x2df: decodeModrm(); x87(7); return;
     case 0x0e0: loop_b<u16>(0); return;
     case 0x2e0: loop_b<u32>(0); return;
     case 0x0e1: loop_b<u16>(1); return;
@@ -947,6 +949,12 @@ export function dispatch(idx: u32): void {
     case 0x3ac: decodeModrm(); shrd<u32>(true); return;
     case 0x1ad: decodeModrm(); shrd<u16>(false); return;
     case 0x3ad: decodeModrm(); shrd<u32>(false); return;
+    case 0x1ae: case 0x3ae: decodeModrm();
+      switch (mrmReg()) {
+        case 0: if (eaIsReg()) { ud(); return; } fxsave(); return;
+        case 1: if (eaIsReg()) { ud(); return; } fxrstor(); return;
+      }
+      break;
     case 0x1af: decodeModrm(); imul_GE<u16>(); return;
     case 0x3af: decodeModrm(); imul_GE<u32>(); return;
     case 0x1b0: case 0x3b0: decodeModrm(); cmpxchg<u8>(); return;

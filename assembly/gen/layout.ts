@@ -88,3 +88,15 @@ export const TLB_FLUSH_FULL: u32 = 0x04B0; // full flushes
 export const TLB_FLUSH_ONE: u32 = 0x04B8; // single-page flushes (INVLPG)
 export const PAGE_FAULTS: u32 = 0x04C0; // #PF raised by the page walk
 export const EXIT_COUNT: u32 = 0x04C8; // exits per basic reason
+export const FPU_REGS: u32 = 0x06C8; // physical registers R0-R7, 16 bytes each: u64 significand, then u16 sign and exponent
+export const FPU_CW: u32 = 0x0748; // control word
+export const FPU_SW: u32 = 0x074C; // status word, TOP in bits 13:11
+export const FPU_TAG: u32 = 0x0750; // abridged tag (FXSAVE form): bit i set = physical register i is not empty
+export const FPU_FIP: u32 = 0x0754; // last non-control instruction: offset
+export const FPU_FCS: u32 = 0x0758; // last non-control instruction: CS selector
+export const FPU_FOP: u32 = 0x075C; // last non-control instruction: opcode (11 bits)
+export const FPU_FDP: u32 = 0x0760; // its memory operand: offset
+export const FPU_FDS: u32 = 0x0764; // its memory operand: segment selector
+export const MXCSR: u32 = 0x0768; // SSE control and status (stored by FXSAVE; no SSE yet)
+export const FPU_FERR: u32 = 0x076C; // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
+export const FPU_IGNNE: u32 = 0x0770; // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)

@@ -10,3 +10,5 @@ export * from './string';
 export * from './io';
 export * from './bit';
 export * from './system';
+export { x87 } from '../gen/x87';
+export { fxsave, fxrstor } from '../fpu/save';

@@ -26,6 +26,7 @@ import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
 import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
 import { aborted, ud, gp, raise, requestExit, NM, NP } from '../cpu/fault';
 import { guestNs, requestHltExit } from '../cpu/exec';
+import { fpuWait } from '../fpu/control';
 
 export const EXIT_CPUID: u32 = 10;
 export const EXIT_HLT: u32 = 12;
@@ -384,9 +385,8 @@ export function arpl(): void {
 
 // x87 escape with no FPU present: #NM when CR0.EM or CR0.TS is set, otherwise nothing happens
 // (a floating-point unit arrives with its issue; CPUID does not advertise one)
-export function fpu_esc(): void {
-  if (cr(0) & (CR0_EM | CR0_TS)) raise(NM, -1);
-}
+// WAIT/FWAIT: #NM when CR0.MP and CR0.TS; then a pending x87 exception (assembly/fpu)
 export function fwait(): void {
-  if ((cr(0) & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) raise(NM, -1);
+  if ((cr(0) & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) { raise(NM, -1); return; }
+  fpuWait();
 }

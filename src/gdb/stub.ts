@@ -8,8 +8,8 @@
  *   linear address (linearToPhysical below translates, through the guest's page tables when
  *   paging is on). In real mode, linear = CS*16 + IP, so symbolic debugging is meaningful only
  *   where CS base is 0 (or the user translates). Registers in `g` order: eax ecx edx ebx esp
- *   ebp esi edi eip eflags cs ss ds es fs gs, then st0-st7 and fctrl..fop, which the core has
- *   not got and are reported unavailable (`xx`).
+ *   ebp esi edi eip eflags cs ss ds es fs gs, then the x87 registers st0-st7 and fctrl fstat
+ *   ftag (the full tag word) fiseg fioff foseg fooff fop, which can be read but not written.
  * - Breakpoints (Z0 and Z1 alike) live in the host: guest memory is never patched. While any
  *   breakpoint or watchpoint is set, continuing single-steps and checks CS.base+EIP before each
  *   instruction (the first instruction of a resume is exempt, like EFLAGS.RF). Write watchpoints
@@ -24,6 +24,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import * as L from '../gen/layout.js';
+import { stBytes, coreTagWord } from '../x87.js';
 import type { Machine, StopInfo } from '../machine.js';
 import {
   FrameDecoder, frame, unescape, bytesToHex, hexToBytes, le32, parseLe32,
@@ -276,7 +277,7 @@ class Stub implements GdbServer {
         const eq = p.indexOf('=');
         const n = parseInt(p.slice(1, eq), 16);
         if (!(n >= 0 && n < NUM_REGS) || eq < 0) return 'E00';
-        if (n >= NUM_GREGS) return 'E01'; // no FPU state in the core
+        if (n >= NUM_GREGS) return 'E01'; // the x87 registers are read-only here
         const ok = this.writeReg(n, parseLe32(p.slice(eq + 1)), false);
         m.core.exports.stateChanged();
         return ok ? 'OK' : 'E01';
@@ -399,7 +400,9 @@ class Stub implements GdbServer {
     if (n === 8) return le32(c.eip);
     if (n === 9) return le32(c.eflags);
     if (n < NUM_GREGS) return le32(c.segSel(SEG_OF_GDB[n - 10]!));
-    return 'xx'.repeat(regSize(n)); // x87 state: not in the core
+    if (n < NUM_GREGS + 8) return bytesToHex(stBytes(c, n - NUM_GREGS));
+    const x87 = [L.FPU_CW, L.FPU_SW, -1, L.FPU_FCS, L.FPU_FIP, L.FPU_FDS, L.FPU_FDP, L.FPU_FOP][n - NUM_GREGS - 8]!;
+    return le32(x87 < 0 ? coreTagWord(c) : c.get32(x87));
   }
 
   /** False if the register cannot take the value (segment loads outside real mode). */

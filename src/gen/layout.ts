@@ -90,6 +90,18 @@ export const FIELDS: Field[] = [
   { name: 'TLB_FLUSH_ONE', type: 'u64', count: 1, offset: 0x04B8 }, // single-page flushes (INVLPG)
   { name: 'PAGE_FAULTS', type: 'u64', count: 1, offset: 0x04C0 }, // #PF raised by the page walk
   { name: 'EXIT_COUNT', type: 'u64', count: 64, offset: 0x04C8 }, // exits per basic reason
+  { name: 'FPU_REGS', type: 'u64', count: 16, offset: 0x06C8 }, // physical registers R0-R7, 16 bytes each: u64 significand, then u16 sign and exponent
+  { name: 'FPU_CW', type: 'u32', count: 1, offset: 0x0748 }, // control word
+  { name: 'FPU_SW', type: 'u32', count: 1, offset: 0x074C }, // status word, TOP in bits 13:11
+  { name: 'FPU_TAG', type: 'u32', count: 1, offset: 0x0750 }, // abridged tag (FXSAVE form): bit i set = physical register i is not empty
+  { name: 'FPU_FIP', type: 'u32', count: 1, offset: 0x0754 }, // last non-control instruction: offset
+  { name: 'FPU_FCS', type: 'u32', count: 1, offset: 0x0758 }, // last non-control instruction: CS selector
+  { name: 'FPU_FOP', type: 'u32', count: 1, offset: 0x075C }, // last non-control instruction: opcode (11 bits)
+  { name: 'FPU_FDP', type: 'u32', count: 1, offset: 0x0760 }, // its memory operand: offset
+  { name: 'FPU_FDS', type: 'u32', count: 1, offset: 0x0764 }, // its memory operand: segment selector
+  { name: 'MXCSR', type: 'u32', count: 1, offset: 0x0768 }, // SSE control and status (stored by FXSAVE; no SSE yet)
+  { name: 'FPU_FERR', type: 'u32', count: 1, offset: 0x076C }, // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
+  { name: 'FPU_IGNNE', type: 'u32', count: 1, offset: 0x0770 }, // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)
 ];
 
 export const REGS = 0x0000;
@@ -159,3 +171,15 @@ export const TLB_FLUSH_FULL = 0x04B0;
 export const TLB_FLUSH_ONE = 0x04B8;
 export const PAGE_FAULTS = 0x04C0;
 export const EXIT_COUNT = 0x04C8;
+export const FPU_REGS = 0x06C8;
+export const FPU_CW = 0x0748;
+export const FPU_SW = 0x074C;
+export const FPU_TAG = 0x0750;
+export const FPU_FIP = 0x0754;
+export const FPU_FCS = 0x0758;
+export const FPU_FOP = 0x075C;
+export const FPU_FDP = 0x0760;
+export const FPU_FDS = 0x0764;
+export const MXCSR = 0x0768;
+export const FPU_FERR = 0x076C;
+export const FPU_IGNNE = 0x0770;

@@ -25,6 +25,7 @@ export const FEAT = {
   PGE: 1 << 13,
   CMOV: 1 << 15,
   PAT: 1 << 16,
+  FXSR: 1 << 24,
 } as const;
 
 // CPUID.80000001h:EDX
@@ -36,7 +37,8 @@ export class CpuidPolicy {
   /** Family 6, model 3, stepping 3 (the value RESET leaves in EDX). */
   signature = 0x0633;
   vendor = 'GenuineIntel';
-  features = FEAT.PSE | FEAT.TSC | FEAT.MSR | FEAT.PAE | FEAT.CX8 | FEAT.SEP | FEAT.MTRR | FEAT.PGE | FEAT.CMOV | FEAT.PAT;
+  features = FEAT.FPU | FEAT.PSE | FEAT.TSC | FEAT.MSR | FEAT.PAE | FEAT.CX8 | FEAT.SEP | FEAT.MTRR | FEAT.PGE | FEAT.CMOV |
+    FEAT.PAT | FEAT.FXSR;
   extFeatures = EXT_NX;
   brand = 'wasmvisor virtual CPU';
 

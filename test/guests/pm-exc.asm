@@ -27,8 +27,8 @@
 ; EFLAGS.AC=1, misaligned dword and word accesses at CPL 3: error code 0, a
 ; fault; aligned and byte accesses, and AC=0, do not fault).
 ;
-; Not covered: #MF (vector 16) needs an x87 FPU, and wasmvisor's CPU model
-; has none (CPUID.01H:EDX.FPU = 0; with EM=0 x87 instructions do nothing);
+; Not covered here: #MF (vector 16), which test/x87-unit.test.ts checks with
+; the x87 FPU (CR0.NE = 1, and FERR#/IRQ 13 with CR0.NE = 0);
 ; NMI (vector 2) cannot be raised by the guest itself (no NMI source is
 ; modelled that the guest could trigger); #DB from debug registers is in
 ; pm-debug.

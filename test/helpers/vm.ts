@@ -25,3 +25,10 @@ export function load(m: Machine, code: number[] | Uint8Array): void {
 export function setVector(m: Machine, vector: number, seg: number, off: number): void {
   m.writePhys(vector * 4, Uint8Array.of(off & 0xff, off >> 8, seg & 0xff, seg >> 8));
 }
+
+/** A PC machine (the in-core PICs and PIT, no ROM) with `code` at CS:IP = 1000:0000, SS:SP = 0000:8000. */
+export async function realModePc(code: number[] | Uint8Array, memory = 1 << 20): Promise<Machine> {
+  const m = await Machine.create({ memory });
+  load(m, code);
+  return m;
+}

@@ -134,7 +134,8 @@ row(0xd4, -1, 'AAM', 'Ib', 'aam()');
 row(0xd5, -1, 'AAD', 'Ib', 'aad()');
 row(0xd6, -1, 'SALC', '', 'salc()');
 row(0xd7, -1, 'XLAT', '', 'xlat()');
-for (let i = 0; i < 8; i++) row(0xd8 + i, -1, 'ESC', 'Ew', 'fpu_esc()');
+// x87 escapes: one FPU dispatcher per opcode, keyed by ModRM (tools/opcodes/x87.mjs)
+for (let i = 0; i < 8; i++) row(0xd8 + i, -1, 'ESC', 'Ew', `x87(${i})`);
 row(0xe0, -1, 'LOOPNE', 'Jb', 'loop_b<$T>(0)');
 row(0xe1, -1, 'LOOPE', 'Jb', 'loop_b<$T>(1)');
 row(0xe2, -1, 'LOOP', 'Jb', 'loop_b<$T>(2)');
@@ -221,6 +222,8 @@ row(0x0fa9, -1, 'POP', 'GS', 'pop_sreg<$T>(5)');
 row(0x0fab, -1, 'BTS', 'Ev,Gv', 'bt_EG<$T>(1)', 'L');
 row(0x0fac, -1, 'SHRD', 'Ev,Gv,Ib', 'shrd<$T>(true)');
 row(0x0fad, -1, 'SHRD', 'Ev,Gv,CL', 'shrd<$T>(false)');
+row(0x0fae, 0, 'FXSAVE', 'M', 'fxsave()'); // assembly/fpu/save.ts
+row(0x0fae, 1, 'FXRSTOR', 'M', 'fxrstor()');
 row(0x0faf, -1, 'IMUL', 'Gv,Ev', 'imul_GE<$T>()');
 row(0x0fb0, -1, 'CMPXCHG', 'Eb,Gb', 'cmpxchg<u8>()', 'L');
 row(0x0fb1, -1, 'CMPXCHG', 'Ev,Gv', 'cmpxchg<$T>()', 'L');
