@@ -82,7 +82,9 @@ export class Pc {
       this.uarts.push(u);
       m.attach(u);
     });
-    this.rtc = new Rtc(m.irq(8), m.clock, { memory: m.ramBytes, epoch: opts.rtcEpoch ?? 946684800, fpu: false, log });
+    // the equipment byte reports the coprocessor the CPUID policy advertises
+    const fpu = (m.cpuid.features & 1) !== 0;
+    this.rtc = new Rtc(m.irq(8), m.clock, { memory: m.ramBytes, epoch: opts.rtcEpoch ?? 946684800, fpu, log });
     m.attach(this.rtc);
     let kbcA20 = true;
     let p92A20 = false;

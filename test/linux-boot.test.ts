@@ -71,10 +71,16 @@ describe('tiny Linux', () => {
     const flags = /^flags\s+: (.*)$/m.exec(out)![1]!.split(' ');
     console.log(flags.join(' '));
     // the CPUID policy's features (src/policy/cpuid.ts); Linux hides PAT on family 6 models below 15 (errata)
-    for (const f of ['pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov']) expect(flags).toContain(f);
+    for (const f of ['fpu', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov', 'fxsr']) expect(flags).toContain(f);
+    expect(con.text).toMatch(/x86\/fpu: x87 FPU will use FXSAVE/); // the kernel uses the core's x87
     const timer1 = Number(/^\s*0:\s+(\d+)\s/m.exec(out)?.[1]);
     expect(timer1).toBeGreaterThan(0);
     expect(out).toMatch(/^\s*4:\s+\d+\s+XT-PIC\s+ttyS0/m);
+
+    // user space computes with the FPU (busybox awk: doubles through the x87)
+    from = con.type('awk "BEGIN{print 1/3, 22/7, 3.5*4.25, 1e15/7, int(-7.5)}"\n');
+    r = con.until(/\n~ # /, 300_000_000n, from);
+    expect(con.text.slice(from)).toMatch(/^0\.333333 3\.14286 14\.875 1\.42857e\+14 -7\r?$/m);
 
     // the timer keeps counting
     from = con.type('cat /proc/interrupts\n');
