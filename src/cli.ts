@@ -243,7 +243,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     throw e;
   });
   const m = pc.machine;
-  const cons = o.debugcon.length ? o.debugcon : kernel ? [] : [{ port: 0xe9, file: '-' }];
+  const cons = o.debugcon.length ? o.debugcon : [{ port: 0xe9, file: '-' }]; // Bochs's port E9h hack, on by default
   for (const d of cons) m.attach(new DebugCon(d.port, d.file === '-' ? stdout : openOut(d.file)));
 
   // the serial console's input: held back until the guest listens (receive interrupts on),
