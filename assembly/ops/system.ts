@@ -1,5 +1,5 @@
 // Flag instructions, HLT, CPUID, RDTSC, RDMSR/WRMSR, RDPMC, descriptor-table registers,
-// SMSW/LMSW, MOV CR/DR, CLTS, INVLPG, INVD/WBINVD, UD2, the x87 escape without an FPU,
+// SMSW/LMSW, MOV CR/DR, CLTS, INVLPG, INVD/WBINVD, UD2, WAIT (the x87 itself is in assembly/fpu),
 // and VMCALL (SDM Vol. 2 and Vol. 3C for the exits these cause).
 import {
   EFLAGS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, ACTIVITY, SHADOW, CPL, DR, ICOUNT, TSC_OFFSET,
@@ -20,7 +20,7 @@ import { readMsr, writeMsr, msrOk, msrExits, msrStore, IA32_SYSENTER_CS, IA32_SY
 import {
   cr, setCr, segBase, segSel, setSegCache, reg32, setReg32, EAX, EDX, ECX, protectedMode, vm86, F_IF, F_IOPL,
   F_DF, F_CF, F_ZF, F_VM, F_RF, LDTR, TR, CS, SS, ESP,
-  CR0_PE, CR0_PG, CR0_TS, CR0_EM, CR0_MP, CR0_WP, CR0_ET, CR0_AM,
+  CR0_PE, CR0_PG, CR0_TS, CR0_MP, CR0_WP, CR0_ET, CR0_AM,
 } from '../cpu/state';
 import { arithFlags, setArith, setOneFlag } from '../cpu/flags';
 import { flushTlb, flushTlbNonGlobal, flushTlbPage } from '../cpu/memory';
@@ -383,8 +383,6 @@ export function arpl(): void {
 @inline function setZF(on: bool): void { setOneFlag(F_ZF, on); }
 
 
-// x87 escape with no FPU present: #NM when CR0.EM or CR0.TS is set, otherwise nothing happens
-// (a floating-point unit arrives with its issue; CPUID does not advertise one)
 // WAIT/FWAIT: #NM when CR0.MP and CR0.TS; then a pending x87 exception (assembly/fpu)
 export function fwait(): void {
   if ((cr(0) & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)) { raise(NM, -1); return; }
