@@ -16,7 +16,8 @@ export class UsageError extends Error {}
 
 const HELP = `usage: wasmvisor [options]
        wasmvisor conformance sst286 [DIR] [--filter OPS] [--max-per-file N]
-       wasmvisor diff --ref qemu -bios FILE [-m SIZE] [--max-insns N]   (first divergence from QEMU)
+       wasmvisor diff --ref qemu|bochs -bios FILE [-m SIZE] [--max-insns N]   (first divergence)
+       wasmvisor diff --ref qemu -kernel FILE [-initrd FILE] [-append CMDLINE] [-m SIZE] [--max-insns N]
 
 options (QEMU's spelling where QEMU has the option):
   -kernel FILE           boot a kernel directly: a Linux bzImage, a PVH ELF vmlinux or a Multiboot image
@@ -366,7 +367,12 @@ async function conformance(argv: string[]): Promise<number> {
   return summary.failed === 0 ? 0 : 1;
 }
 
-/** `diff --ref qemu [VM flags]`: runs the guest in lockstep with QEMU; status 0 when they agree. */
+/**
+ * `diff --ref qemu|bochs [VM flags]`: runs the guest in lockstep with a reference emulator;
+ * status 0 when they agree. A -bios ROM starts at the reset vector on both sides; a -kernel
+ * (QEMU only) is booted by QEMU's firmware to its entry, where wasmvisor takes over QEMU's
+ * state and RAM (docs/trace-format.md).
+ */
 async function diff(argv: string[]): Promise<number> {
   let ref = 'qemu';
   const rest: string[] = [];
@@ -375,18 +381,38 @@ async function diff(argv: string[]): Promise<number> {
     else if (argv[i]!.startsWith('--ref=')) ref = argv[i]!.slice(6);
     else rest.push(argv[i]!);
   }
-  if (ref !== 'qemu') throw new UsageError(`unknown reference '${ref}' (known: qemu)`);
+  if (ref !== 'qemu' && ref !== 'bochs') throw new UsageError(`unknown reference '${ref}' (known: qemu, bochs)`);
   const o = parseArgs(rest);
   if (o === 'help' || o === 'version') return main([o === 'help' ? '--help' : '--version']);
-  const bios = o.bios ?? DEFAULT_BIOS;
-  readInput(bios, 'ROM image');
-  const { diffAgainstQemu } = await import('./diff/compare.js');
-  const r = await diffAgainstQemu({ bios, memory: o.memory, maxInsns: Number(o.maxInsns ?? 1_000_000n) });
+  if (o.kernel && o.bios) throw new UsageError('diff: give -kernel or -bios, not both');
+  if (!o.kernel && o.initrd) throw new UsageError('-initrd needs -kernel');
+  if (!o.kernel && o.append !== undefined) throw new UsageError('-append needs -kernel');
+  if (o.kernel && ref !== 'qemu') throw new UsageError(`diff: -kernel needs --ref qemu (${ref} only runs a -bios ROM)`);
+  const { diffAgainst } = await import('./diff/compare.js');
+  const maxInsns = Number(o.maxInsns ?? 1_000_000n);
+  let r;
+  if (o.kernel) {
+    readInput(o.kernel, 'kernel');
+    if (o.initrd) readInput(o.initrd, 'initrd');
+    r = await diffAgainst({
+      ref, kernel: o.kernel, ...(o.initrd ? { initrd: o.initrd } : {}), ...(o.append !== undefined ? { append: o.append } : {}),
+      memory: o.memorySet ? o.memory : 64 << 20, maxInsns,
+    });
+  } else {
+    const bios = o.bios ?? DEFAULT_BIOS;
+    readInput(bios, 'ROM image');
+    r = await diffAgainst({ ref, bios, memory: o.memory, maxInsns });
+  }
+  const secs = (r.ms / 1000).toFixed(1);
+  const masked = Object.entries(r.masked).map(([k, v]) => `${v} ${k}`).join('; ');
+  for (const n of r.notes ?? []) console.log(`note: ${n}`);
   if (r.divergence) {
     console.log(r.divergence.report);
+    console.log(`(${r.compared} instructions compared against ${r.referenceVersion} in ${secs} s${masked ? `; masked: ${masked}` : ''})`);
     return 1;
   }
-  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why})`);
+  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why}) in ${secs} s`);
+  if (masked) console.log(`masked or aligned: ${masked}`);
   return 0;
 }
 

@@ -61,6 +61,10 @@ export function msrExits(msr: u32, write: bool): bool {
 
 export let msrOk: bool = true; // false after readMsr/writeMsr met an MSR nobody implements
 
+// IA32_BIOS_SIGN_ID (SDM Vol. 4 table 2-2, P6 family and later): the microcode update signature;
+// Linux writes and reads it on every family-6 boot (found by the QEMU lockstep, test/diff-linux)
+const IA32_BIOS_SIGN_ID: u32 = 0x8b;
+
 function tscBase(): u64 { return guestNs(); }
 
 export function readMsr(msr: u32): u64 {
@@ -69,6 +73,7 @@ export function readMsr(msr: u32): u64 {
     case IA32_TSC: return tscBase() + load<u64>(TSC_OFFSET);
     case IA32_MTRRCAP: return 0x508; // 8 variable ranges, fixed ranges, write-combining
     case IA32_EFER: return load<u32>(EFER);
+    case IA32_BIOS_SIGN_ID: return 0; // microcode revision 0 (no update loaded)
   }
   const s = slot(msr);
   if (s >= 0) return load<u64>(MSRS + (<u32>s << 3));
@@ -81,6 +86,7 @@ export function writeMsr(msr: u32, v: u64): void {
   switch (msr) {
     case IA32_TSC: store<u64>(TSC_OFFSET, v - tscBase()); return;
     case IA32_MTRRCAP: msrOk = false; return; // read-only
+    case IA32_BIOS_SIGN_ID: return; // software writes 0 before CPUID to read the revision
     case IA32_EFER: {
       if (v & ~(<u64>0x800)) { msrOk = false; return; } // only NXE exists without long mode
       const old = load<u32>(EFER);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  REG_NAMES, SEG_NAMES, bytesOf, formatEvent, type CpuState, type TraceEvent, type TraceInsn,
+  REG_NAMES, SEG_NAMES, bytesOf, formatEvent, opcodeOf, type CpuState, type TraceEvent, type TraceInsn,
 } from '../trace/format.js';
 import { WasmvisorStepper } from '../trace/record.js';
 import { startQemu } from '../trace/qemu.js';
@@ -44,6 +44,8 @@ export interface DiffResult {
   ms: number;
   referenceVersion?: string;
   console: { wasmvisor: string; reference: string };
+  /** Warnings of the reference's adapter (Bochs: selectors `sreg` corrected). */
+  notes?: string[];
 }
 
 const h8 = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
@@ -58,18 +60,22 @@ function eventKey(e: TraceEvent): string {
   return formatEvent(e).slice(2);
 }
 
-/** Disassembles one instruction (16-bit code: the traces are of real-mode ROMs). */
+/** Disassembles one instruction. */
 export type Disassembler = (hex: string, ip: number) => string;
 
-let capstone: Promise<Disassembler> | undefined;
+const capstone = new Map<number, Promise<Disassembler>>();
 
-/** capstone-wasm, loaded on first use; falls back to the raw bytes if it is missing. */
-export function loadDisassembler(): Promise<Disassembler> {
-  capstone ??= (async () => {
+/** capstone-wasm (16-bit code, or 32-bit with code32), loaded on first use; falls back to the
+ * raw bytes if it is missing. */
+export function loadDisassembler(code32 = false): Promise<Disassembler> {
+  const bits = code32 ? 32 : 16;
+  let d = capstone.get(bits);
+  if (d) return d;
+  d = (async () => {
     try {
       const { Capstone, Const, loadCapstone } = await import('capstone-wasm');
       await loadCapstone();
-      const cs = new Capstone(Const.CS_ARCH_X86, Const.CS_MODE_16);
+      const cs = new Capstone(Const.CS_ARCH_X86, code32 ? Const.CS_MODE_32 : Const.CS_MODE_16);
       return (hex: string, ip: number) => {
         if (!hex) return '(bytes unknown)';
         try {
@@ -83,7 +89,16 @@ export function loadDisassembler(): Promise<Disassembler> {
       return (hex: string) => `db ${hex}`;
     }
   })();
-  return capstone;
+  capstone.set(bits, d);
+  return d;
+}
+
+export interface ComparatorOptions {
+  /** The code runs in a 32-bit code segment (operand sizes, stack slots, disassembly) and the
+   * stack segment is flat (base 0): the Linux diff. Default: real mode (SS.base = SS << 4). */
+  code32?: boolean;
+  /** The instructions kept for the report (default 10). */
+  contextSize?: number;
 }
 
 /**
@@ -102,9 +117,19 @@ export class Comparator {
   /** Register bits loaded from such a slot (PUSHF; POP AX): masked until both sides agree. */
   private readonly regTaint = [0, 0, 0, 0, 0, 0, 0, 0];
 
-  constructor(readonly wvReset: CpuState, readonly refReset: CpuState, readonly contextSize = 10) {
+  readonly code32: boolean;
+  readonly contextSize: number;
+
+  constructor(readonly wvReset: CpuState, readonly refReset: CpuState, opts: ComparatorOptions = {}) {
     this.wvPrev = wvReset;
     this.refPrev = refReset;
+    this.code32 = opts.code32 ?? false;
+    this.contextSize = opts.contextSize ?? 10;
+  }
+
+  /** Counts a masked or aligned field under its reason. */
+  noteMasked(reason: string): void {
+    this.mask(reason);
   }
 
   private mask(reason: string): void {
@@ -120,7 +145,7 @@ export class Comparator {
     if (wv.bytes && ref.bytes && wv.bytes !== ref.bytes) add('bytes', wv.bytes, ref.bytes);
     // undefined flags: the effect of this instruction on the running set
     const hex = wv.bytes || ref.bytes;
-    const fx = flagEffect(hex, this.wvPrev);
+    const fx = flagEffect(hex, this.wvPrev, this.code32);
     const a = wv.after, b = ref.after;
     this.trackFlagImages(hex, this.wvPrev, a, wv.events.length > 0, fx.def);
     this.undef = (this.undef & ~fx.def) | fx.undef | this.popped;
@@ -162,9 +187,10 @@ export class Comparator {
   private popped = 0;
 
   /**
-   * Follows FLAGS images with undefined bits through the stack (real mode: SS.base = SS << 4):
-   * PUSHF and interrupt delivery store them, POP r16/r32 loads them into a register (tainted
-   * bits), POPF and IRET load them back into EFLAGS (undefined again).
+   * Follows FLAGS images with undefined bits through the stack (real mode: SS.base = SS << 4 and
+   * 16-bit slots; code32: a flat stack and 32-bit slots): PUSHF and interrupt delivery store
+   * them, POP r16/r32 loads them into a register (tainted bits), POPF and IRET load them back
+   * into EFLAGS (undefined again).
    */
   private trackFlagImages(hex: string, before: CpuState, after: CpuState, events: boolean, _def: number): void {
     this.popped = 0;
@@ -173,8 +199,10 @@ export class Comparator {
     let i = 0;
     while (i < b.length && [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3].includes(b[i]!)) i++;
     const op = b[i]!;
-    const ssb = (s: CpuState) => (s.sel[1]! << 4) >>> 0;
-    const top = (s: CpuState, off = 0) => (ssb(s) + ((s.regs[4]! + off) & 0xffff)) >>> 0;
+    const slot = this.code32 ? 4 : 2;
+    const top = this.code32
+      ? (s: CpuState, off = 0) => (s.regs[4]! + off) >>> 0
+      : (s: CpuState, off = 0) => ((s.sel[1]! << 4) + ((s.regs[4]! + off) & 0xffff)) >>> 0;
     const take = (addr: number) => {
       const m = this.slots.get(addr) ?? 0;
       this.slots.delete(addr);
@@ -188,24 +216,25 @@ export class Comparator {
     } else if (op === 0x9d) {
       this.popped = take(top(before)) & ARITH;
     } else if (op === 0xcf) {
-      this.popped = take(top(before, 4)) & ARITH;
+      this.popped = take(top(before, 2 * slot)) & ARITH;
     }
     if (events && this.undef && after.sel[0] !== before.sel[0] || (events && this.undef && op === 0xcd)) {
-      this.slots.set(top(after, 4), this.undef); // INT n / exception: FLAGS at SP+4
+      this.slots.set(top(after, 2 * slot), this.undef); // INT n / exception: FLAGS above CS and IP
     }
   }
 
   /** Builds the report for a divergence at the last compared pair. */
   async report(fields: FieldDiff[], dis?: Disassembler): Promise<Divergence> {
-    dis ??= await loadDisassembler();
+    dis ??= await loadDisassembler(this.code32);
     const last = this.history[this.history.length - 1]!;
-    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${h4(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}`;
-    const context = this.history.slice(0, -1).map((h) => line(h.wv));
+    const ipw = (ip: number) => (this.code32 ? h8(ip) : h4(ip));
+    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${ipw(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}`;
+    const context = this.history.slice(0, -1).map((h) => `  ${line(h.wv)}`);
     const st = (s: CpuState) =>
       `${REG_NAMES.map((n, i) => `${n}=${h8(s.regs[i]!)}`).join(' ')}\n      EIP=${h8(s.eip)} EFLAGS=${h8(s.eflags)} [${flagNames(s.eflags)}] ` +
       SEG_NAMES.map((n, i) => `${n}=${h4(s.sel[i]!)}`).join(' ');
     const out: string[] = [];
-    out.push(`first divergence at instruction ${last.wv.n}: ${h4(last.wv.cs)}:${h4(last.wv.ip)} ${last.wv.bytes || last.ref.bytes}  ${dis(last.wv.bytes || last.ref.bytes, last.wv.ip)}`);
+    out.push(`first divergence at instruction ${last.wv.n}: ${h4(last.wv.cs)}:${ipw(last.wv.ip)} ${last.wv.bytes || last.ref.bytes}  ${dis(last.wv.bytes || last.ref.bytes, last.wv.ip)}`);
     out.push('differing fields:');
     for (const f of fields) out.push(`  ${f.field.padEnd(16)} wasmvisor ${f.wasmvisor}   reference ${f.reference}`);
     if (last.undef) out.push(`  (flags masked as undefined here: ${flagNames(last.undef)})`);
@@ -217,7 +246,7 @@ export class Comparator {
     }
     out.push(`the ${context.length} instructions before it:`);
     for (const c of context) out.push(c);
-    out.push(`=>${line(last.wv).slice(2)}`);
+    out.push(`=>${line(last.wv)}`); // (the marker in front: a 9-digit index is not cut)
     return { n: last.wv.n, fields, wasmvisor: last.wv, reference: last.ref, maskedFlags: last.undef, context, report: out.join('\n') };
   }
 }
@@ -246,74 +275,171 @@ export async function compareTraces(
   }
 }
 
+/**
+ * Instructions whose results are a property of the platform, not of the emulation: CPUID (the
+ * CPU model: vendor, signature, features, QEMU's TCG hypervisor leaves) and RDTSC (the time).
+ * When wasmvisor's record differs from the reference's only in the output registers of such an
+ * instruction, wasmvisor is given the reference's values (in the record and in the core), so
+ * that both run on with the same view; returns the reason to count, else undefined.
+ */
+export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void): string | undefined {
+  const hex = wv.bytes || ref.bytes;
+  if (!hex) return undefined;
+  const { op, op2 } = opcodeOf(bytesOf(hex));
+  if (op !== 0x0f || (op2 !== 0xa2 && op2 !== 0x31)) return undefined;
+  const outs = op2 === 0xa2 ? [0, 1, 2, 3] : [0, 2]; // CPUID: EAX ECX EDX EBX; RDTSC: EAX EDX
+  const a = wv.after, b = ref.after;
+  let differs = false;
+  for (let r = 0; r < 8; r++) {
+    if (a.regs[r] === b.regs[r]) continue;
+    if (!outs.includes(r)) return undefined;
+    differs = true;
+  }
+  if (!differs || a.eip !== b.eip || a.eflags !== b.eflags || a.sel.some((v, i) => v !== b.sel[i])) return undefined;
+  for (const r of outs) {
+    if (a.regs[r] === b.regs[r]) continue;
+    a.regs[r] = b.regs[r]!;
+    setReg(r, b.regs[r]!);
+  }
+  return op2 === 0xa2 ? "CPUID results (the CPU model): the reference's given to wasmvisor" : "RDTSC (the time): the reference's value given to wasmvisor";
+}
+
 export interface DiffOptions {
-  bios: string;
+  /** The reference (default QEMU). */
+  ref?: 'qemu' | 'bochs';
+  /** A -bios ROM: both sides start at the reset vector. */
+  bios?: string;
+  /** Or a kernel (bzImage, PVH ELF, Multiboot) booted directly: QEMU boots it through its
+   * firmware to the kernel's entry, and wasmvisor starts there from QEMU's state and RAM. */
+  kernel?: string;
+  initrd?: string;
+  append?: string;
   maxInsns: number;
-  /** Guest RAM in bytes (default 16 MiB, given to both). */
+  /** Guest RAM in bytes (default 16 MiB for a ROM, 64 MiB for a kernel; given to both). */
   memory?: number;
   timeoutMs?: number;
   /** Test hook: changes a wasmvisor record before it is compared (fault injection). */
   mutate?: (r: TraceInsn) => void;
 }
 
+/** What the lockstep driver needs of a reference: records pushed as they come. */
+export interface RefSession {
+  version: string;
+  done: Promise<{ why: 'limit' | 'halted' | 'exit' | 'timeout'; console: string }>;
+  stop(): void;
+}
+
 /**
- * Runs the ROM in wasmvisor and in QEMU in lockstep: every record QEMU's log yields is
- * compared with the next wasmvisor step; QEMU is killed at the first divergence.
+ * Runs the guest in wasmvisor and in the reference (QEMU, or Bochs for a ROM) in lockstep:
+ * every record the reference yields is compared with the next wasmvisor step; the reference is
+ * killed at the first divergence.
  */
-export async function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
+export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   const t0 = performance.now();
-  const bios = readFileSync(opts.bios);
+  const ref = opts.ref ?? 'qemu';
+  if (!opts.bios === !opts.kernel) throw new Error('diff: give either a -bios ROM or a -kernel');
+  if (opts.kernel && ref !== 'qemu') throw new Error(`diff: -kernel is only supported against QEMU (not ${ref})`);
   let wvConsole = '';
-  const st = await WasmvisorStepper.create({
-    bios, memory: opts.memory ?? 16 << 20, console: (b) => { wvConsole += Buffer.from(b).toString('latin1'); },
-  });
+  const sink = (b: Uint8Array) => { wvConsole += Buffer.from(b).toString('latin1'); };
+  let st: WasmvisorStepper | undefined;
   let cmp: Comparator | undefined;
+  let code32 = false;
   let compared = 0;
   let pendingDiv: { fields: FieldDiff[] } | undefined;
   let wvEnded = false;
-  const session = startQemu(
-    { bios: opts.bios, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 },
-    (reset) => { cmp = new Comparator(st.reset, reset); },
-    (ref) => {
-      if (pendingDiv || compared >= opts.maxInsns) return false;
-      const wv = st.next();
-      if (!wv) {
-        wvEnded = true;
-        pendingDiv = { fields: [{ field: 'length', wasmvisor: `stopped (${st.stop.why}) after ${compared}`, reference: `goes on at ${h4(ref.cs)}:${h4(ref.ip)}` }] };
-        return false;
-      }
-      opts.mutate?.(wv);
-      const fields = cmp!.compare(wv, ref);
-      compared++;
-      if (fields.length) {
-        pendingDiv = { fields };
-        return false;
-      }
-      return true;
-    },
-  );
+  const onReset = (reset: CpuState) => { cmp = new Comparator(st!.reset, reset, { code32 }); };
+  const onInsn = (r: TraceInsn): boolean => {
+    if (pendingDiv || compared >= opts.maxInsns) return false;
+    const wv = st!.next();
+    if (!wv) {
+      wvEnded = true;
+      pendingDiv = { fields: [{ field: 'length', wasmvisor: `stopped (${st!.stop.why}) after ${compared}`, reference: `goes on at ${h4(r.cs)}:${h8(r.ip)}` }] };
+      return false;
+    }
+    opts.mutate?.(wv);
+    const aligned = alignPlatform(wv, r, (reg, v) => st!.m.core.setReg32(reg, v));
+    if (aligned) cmp!.noteMasked(aligned);
+    const fields = cmp!.compare(wv, r);
+    compared++;
+    if (fields.length) {
+      pendingDiv = { fields };
+      return false;
+    }
+    return true;
+  };
+  let session: RefSession;
+  let refName: string;
+  let notes: string[] | undefined;
+  if (opts.kernel) {
+    const memory = opts.memory ?? 64 << 20;
+    const { Pc } = await import('../pc.js');
+    const { applyX86State } = await import('../trace/machine-state.js');
+    const pc = await Pc.create({
+      memory,
+      kernel: readFileSync(opts.kernel),
+      kernelName: opts.kernel,
+      ...(opts.initrd ? { initrd: readFileSync(opts.initrd) } : {}),
+      ...(opts.append !== undefined ? { cmdline: opts.append } : {}),
+      serial: [sink],
+      log: () => {},
+    });
+    const q = startQemu({
+      kernel: {
+        path: opts.kernel,
+        ...(opts.initrd ? { initrd: opts.initrd } : {}),
+        ...(opts.append !== undefined ? { append: opts.append } : {}),
+        entry: pc.plan!.entry,
+        onEntry: (state, ram) => {
+          applyX86State(pc.machine, state, ram);
+          code32 = (state.segs[1]!.flags & 0x400000) !== 0;
+          st = WasmvisorStepper.forMachine(pc.machine);
+        },
+      },
+      maxInsns: opts.maxInsns, memory, timeoutMs: opts.timeoutMs ?? 120_000,
+    }, onReset, onInsn);
+    session = q;
+    refName = `QEMU ${q.version}`;
+  } else if (ref === 'bochs') {
+    const { startBochs } = await import('../trace/bochs.js');
+    st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    const b = startBochs({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
+    session = b;
+    refName = `Bochs ${b.version}`;
+    notes = b.parser.notes;
+  } else {
+    st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    const q = startQemu({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
+    session = q;
+    refName = `QEMU ${q.version}`;
+  }
   const end = await session.done;
-  st.flush();
+  st?.flush();
   let why: DiffResult['why'] = end.why;
   let divergence: Divergence | undefined;
   if (pendingDiv && cmp) {
     why = 'diverged';
     divergence = wvEnded
-      ? { n: compared, fields: pendingDiv.fields, maskedFlags: 0, context: [], report: `wasmvisor stopped (${st.stop.why}${st.stop.message ? ': ' + st.stop.message : ''}) after ${compared} instructions; QEMU goes on` }
+      ? { n: compared, fields: pendingDiv.fields, maskedFlags: 0, context: [], report: `wasmvisor stopped (${st!.stop.why}${st!.stop.message ? ': ' + st!.stop.message : ''}) after ${compared} instructions; ${refName} goes on` }
       : await cmp.report(pendingDiv.fields);
-  } else if (end.why === 'halted' && compared < opts.maxInsns) {
-    // QEMU halted: wasmvisor must stop here too
+  } else if (end.why === 'halted' && compared < opts.maxInsns && st) {
+    // the reference halted: wasmvisor must stop here too
     const more = st.next();
     if (more) {
       why = 'diverged';
-      const fields = [{ field: 'length', wasmvisor: `goes on at ${h4(more.cs)}:${h4(more.ip)}`, reference: `halted after ${compared}` }];
-      divergence = { n: compared, fields, maskedFlags: 0, context: [], report: `QEMU halted after ${compared} instructions; wasmvisor goes on` };
+      const fields = [{ field: 'length', wasmvisor: `goes on at ${h4(more.cs)}:${h8(more.ip)}`, reference: `halted after ${compared}` }];
+      divergence = { n: compared, fields, maskedFlags: 0, context: [], report: `${refName} halted after ${compared} instructions; wasmvisor goes on` };
     }
   }
   const r: DiffResult = {
     ok: !divergence, compared, why, masked: cmp?.masked ?? {}, ms: performance.now() - t0,
-    referenceVersion: `QEMU ${session.version}`, console: { wasmvisor: wvConsole, reference: end.console },
+    referenceVersion: refName, console: { wasmvisor: wvConsole, reference: end.console },
   };
   if (divergence) r.divergence = divergence;
+  if (notes?.length) r.notes = notes;
   return r;
+}
+
+/** diffAgainst with QEMU as the reference. */
+export function diffAgainstQemu(opts: DiffOptions): Promise<DiffResult> {
+  return diffAgainst({ ...opts, ref: 'qemu' });
 }

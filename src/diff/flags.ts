@@ -49,9 +49,9 @@ function shiftEffect(kind: number, count: number, bits: number): FlagEffect {
 
 /**
  * The flag effect of the instruction `hex` executed with `before` as the state before it (for
- * CL shift counts).
+ * CL shift counts); code32: a 32-bit code segment (the default operand size).
  */
-export function flagEffect(hex: string, before: CpuState | undefined): FlagEffect {
+export function flagEffect(hex: string, before: CpuState | undefined, code32 = false): FlagEffect {
   if (!hex) return NONE;
   const b = bytesOf(hex);
   const { op, op2, reg, prefixes } = opcodeOf(b);
@@ -72,9 +72,9 @@ export function flagEffect(hex: string, before: CpuState | undefined): FlagEffec
     case 0x9d: case 0xcf: case 0x9e: return ALL; // POPF IRET SAHF (SAHF: not OF, close enough)
     case 0xa6: case 0xa7: case 0xae: case 0xaf: return ALL;
     case 0xf5: case 0xf8: case 0xf9: return { def: CF, undef: 0 };
-    case 0xc0: case 0xc1: return shiftEffect(reg, last, opSize(prefixes, op === 0xc0));
-    case 0xd0: case 0xd1: return shiftEffect(reg, 1, opSize(prefixes, op === 0xd0));
-    case 0xd2: case 0xd3: return shiftEffect(reg, cl, opSize(prefixes, op === 0xd2));
+    case 0xc0: case 0xc1: return shiftEffect(reg, last, opSize(prefixes, op === 0xc0, code32));
+    case 0xd0: case 0xd1: return shiftEffect(reg, 1, opSize(prefixes, op === 0xd0, code32));
+    case 0xd2: case 0xd3: return shiftEffect(reg, cl, opSize(prefixes, op === 0xd2, code32));
     case 0xf6: case 0xf7:
       if (reg <= 1) return LOGIC;
       if (reg === 2) return NONE;
@@ -92,7 +92,7 @@ export function flagEffect(hex: string, before: CpuState | undefined): FlagEffec
         return { def: CF, undef: OF | SF | AF | PF, why: 'OF SF AF PF after BT/BTS/BTR/BTC' };
       case 0xa4: case 0xa5: case 0xac: case 0xad: {
         const count = (op2 & 1 ? cl : last) & 0x1f;
-        const bits = opSize(prefixes, false);
+        const bits = opSize(prefixes, false, code32);
         if (count === 0) return NONE;
         if (count > bits) return { def: 0, undef: ARITH, why: 'all flags after SHLD/SHRD with a count above the operand size' };
         return count === 1

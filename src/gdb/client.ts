@@ -7,6 +7,8 @@ import { FrameDecoder, frame, hexToBytes, bytesToHex, parseLe32, le32 } from './
 
 export interface GdbClientOptions {
   host?: string;
+  /** A Unix socket path instead of host:port (QEMU's -gdb unix:PATH,server=on,wait=off). */
+  path?: string;
   /** Default time a request waits for its reply (ms). */
   timeoutMs?: number;
 }
@@ -49,10 +51,10 @@ export class GdbClient {
   static connect(port: number, opts: GdbClientOptions = {}): Promise<GdbClient> {
     const host = opts.host ?? '127.0.0.1';
     return new Promise((resolve, reject) => {
-      const sock = netConnect({ port, host });
+      const sock = opts.path !== undefined ? netConnect({ path: opts.path }) : netConnect({ port, host });
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new Error(`connect to ${host}:${port} timed out`));
+        reject(new Error(`connect to ${opts.path ?? `${host}:${port}`} timed out`));
       }, opts.timeoutMs ?? 10_000);
       sock.once('error', (e) => {
         clearTimeout(timer);
@@ -125,6 +127,21 @@ export class GdbClient {
       }, timeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  /**
+   * A monitor command through `qRcmd` (QEMU: an HMP command); resolves with its output (the
+   * `O` packets before the final `OK`).
+   */
+  async monitor(cmd: string, timeoutMs = this.timeoutMs): Promise<string> {
+    this.send('qRcmd,' + bytesToHex(new TextEncoder().encode(cmd)));
+    let out = '';
+    for (;;) {
+      const r = await this.waitReply(timeoutMs);
+      if (r.length > 1 && r[0] === 'O' && r !== 'OK') out += new TextDecoder().decode(hexToBytes(r.slice(1)));
+      else if (r === 'OK' || r === '') return out;
+      else throw new Error(`monitor '${cmd}' failed: ${r}`);
+    }
   }
 
   /** Sends a packet and awaits its reply. */

@@ -265,7 +265,28 @@ export function softIntEvent(bytesHex: string, ipBefore: number, after: CpuState
   else if (op === 0xcc) vector = 3;
   else if (op === 0xce) vector = 4;
   if (vector < 0) return undefined;
-  const fall = (ipBefore + b.length) & 0xffff;
-  if (after.eip === fall && after.sel[0] === csBefore) return undefined;
+  // the fall-through EIP: 16-bit code wraps at 64 KiB, 32-bit code does not (the trace does
+  // not say which: either counts)
+  const next = ipBefore + b.length;
+  if ((after.eip === (next & 0xffff) || after.eip === next >>> 0) && after.sel[0] === csBefore) return undefined;
   return { kind: 'int', vector };
+}
+
+/**
+ * The port access of IN/OUT with an immediate or DX port (not INS/OUTS), derived from the
+ * instruction and the registers: port from the immediate or DX before, value from AL/AX/EAX
+ * after an IN or before an OUT. For a side that does not see the access itself (Bochs; the
+ * in-core PIC and PIT in wasmvisor). code32: the code segment's default operand size is 32.
+ */
+export function portIoEvent(bytesHex: string, before: CpuState, after: CpuState, code32: boolean): TraceEvent | undefined {
+  if (!bytesHex) return undefined;
+  const b = bytesOf(bytesHex);
+  const { op, prefixes } = opcodeOf(b);
+  if (!((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef))) return undefined;
+  const isIn = (op & 2) === 0;
+  const size = (op & 1) === 0 ? 1 : prefixes.includes(0x66) !== code32 ? 4 : 2;
+  const mask = size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+  const port = op <= 0xe7 ? b[prefixes.length + 1]! : before.regs[2]! & 0xffff;
+  const value = ((isIn ? after.regs[0]! : before.regs[0]!) & mask) >>> 0;
+  return { kind: 'io', dir: isIn ? 'in' : 'out', port, size, value };
 }

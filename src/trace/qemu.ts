@@ -1,15 +1,19 @@
 /**
- * Runs a -bios ROM under qemu-system-i386 with one instruction per translation block and
- * turns its execution log into trace records (format.ts). See docs/trace-format.md for the
- * options, the alignment ("cpu" dumps show the state BEFORE each TB) and what is masked.
+ * Runs a -bios ROM, or a kernel from its entry point (QemuKernelBoot), under qemu-system-i386
+ * with one instruction per translation block and turns its execution log into trace records
+ * (format.ts). See docs/trace-format.md for the options, the alignment ("cpu" dumps show the
+ * state BEFORE each TB) and what is masked.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createReadStream, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, openSync, constants } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TraceWriter, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
+import { GdbClient } from '../gdb/client.js';
+import { parseQemuRegisters, type X86State } from './machine-state.js';
 
 export const QEMU = 'qemu-system-i386';
 
@@ -43,7 +47,10 @@ export function qemuArgs(bios: string, memoryMiB: number, logPath: string, conso
 }
 
 export interface QemuRunOptions {
-  bios: string;
+  /** A -bios ROM: the trace starts at the reset vector. */
+  bios?: string;
+  /** Or a kernel QEMU boots directly (-kernel): the trace starts at its entry point. */
+  kernel?: QemuKernelBoot;
   maxInsns: number;
   memory?: number; // bytes (default 16 MiB)
   /** Kill QEMU after this long (default 120 s). */
@@ -52,6 +59,49 @@ export interface QemuRunOptions {
   keep?: boolean;
   onInsn?: (r: TraceInsn) => void;
   bin?: string;
+}
+
+/**
+ * A direct kernel boot under QEMU. QEMU boots it through SeaBIOS and an option ROM (linuxboot
+ * for a bzImage, pvh for a PVH ELF, multiboot): that part is not traced. QEMU starts stopped
+ * (-S) with its gdbstub on a Unix socket; a breakpoint at `entry` (the kernel's 32-bit entry:
+ * code32_start for a bzImage, the PVH note's address, the Multiboot entry) stops it there;
+ * `info registers` and `pmemsave` (HMP through the gdbstub's qRcmd) give the machine state and
+ * all of guest RAM, which `onEntry` hands to the other side; then the log is switched on
+ * (HMP `logfile` + `log`, `singlestep on`) and the guest continues: the trace starts with the
+ * instruction at the entry.
+ */
+export interface QemuKernelBoot {
+  path: string;
+  initrd?: string;
+  append?: string;
+  entry: number;
+  onEntry: (state: X86State, ram: Uint8Array) => void | Promise<void>;
+  /** QEMU's -cpu (default KERNEL_CPU). */
+  cpu?: string;
+}
+
+/**
+ * The CPU QEMU is given for a kernel: a Pentium II trimmed to what wasmvisor's CPUID policy
+ * (src/policy/cpuid.ts) advertises -- family 6 model 3 stepping 3; FPU PSE TSC MSR PAE CX8 SEP
+ * MTRR PGE CMOV PAT FXSR, NX -- so that a kernel takes the same feature paths on both sides
+ * (no local APIC, no MMX/SSE). What still differs (leaf 2, the brand string, QEMU's TCG
+ * hypervisor leaves) is aligned by the comparator: see alignPlatform in src/diff/compare.ts.
+ */
+export const KERNEL_CPU = 'pentium2,family=6,model=3,stepping=3,-vme,-de,-mce,-apic,-mca,-pse36,-mmx,+nx,xlevel=0x80000004';
+
+/** The -d items: one record per TB execution, the state before it, the code, exceptions, I/O. */
+export const LOG_ITEMS = 'in_asm,cpu,exec,nochain,int,trace:memory_region_ops_read,trace:memory_region_ops_write';
+
+/** The command line for a direct kernel boot, stopped before the first instruction. */
+export function qemuKernelArgs(k: QemuKernelBoot, memoryMiB: number, gdbSocket: string, serialPath: string): string[] {
+  return [
+    '-kernel', k.path, ...(k.initrd ? ['-initrd', k.initrd] : []), ...(k.append !== undefined ? ['-append', k.append] : []),
+    '-m', String(memoryMiB), '-cpu', k.cpu ?? KERNEL_CPU,
+    '-display', 'none', '-monitor', 'none', '-serial', `file:${serialPath}`, '-parallel', 'none',
+    '-net', 'none', '-no-reboot',
+    '-S', '-gdb', `unix:${gdbSocket},server=on,wait=off`,
+  ];
 }
 
 export interface QemuRecording {
@@ -83,6 +133,8 @@ export class QemuLogParser {
   private pending: { cs: number; ip: number; linear: number; bytes: string; before: CpuState; events: TraceEvent[] } | undefined;
   n = 0;
   halted = false;
+  /** TB executions that stopped before their first instruction (dropped). */
+  stoppedTbs = 0;
 
   constructor(private readonly emit: (r: TraceInsn) => void) {}
 
@@ -119,6 +171,18 @@ export class QemuLogParser {
         this.curPc = parseInt(m[2]!, 16) >>> 0;
         this.cur = { regs: [0, 0, 0, 0, 0, 0, 0, 0], eip: 0, eflags: 0, sel: [0, 0, 0, 0, 0, 0] };
         this.segsSeen = 0;
+        return;
+      }
+      case 0x53: { // S: "Stopped execution of TB chain before 0x7f.. [00100048] "
+        // the TB logged last did not run: it exited at its start on an exit request (a device
+        // timer kicked the vCPU: e.g. the PIT SeaBIOS programmed, with IF=0 nothing is taken).
+        // QEMU runs it again and logs it again: this attempt is not an instruction.
+        if (!s.startsWith('Stopped')) break; // "SS =..."
+        const m = /^Stopped execution of TB chain before \S+ \[([0-9a-f]+)\]/.exec(s);
+        if (m && this.pending && this.pending.linear === parseInt(m[1]!, 16) >>> 0 && !this.pending.events.length) {
+          this.pending = undefined;
+          this.stoppedTbs++;
+        }
         return;
       }
       case 0x63: { // c: "check_exception old: 0xffffffff new 0x0"
@@ -193,30 +257,46 @@ export interface QemuSession {
   parser: QemuLogParser;
 }
 
+async function waitForFile(path: string, ms: number, alive: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (!existsSync(path)) {
+    if (!alive()) throw new Error('QEMU exited before opening its gdbstub');
+    if (Date.now() > until) throw new Error(`QEMU did not open ${path} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /**
- * Starts QEMU on the ROM; every record goes to onInsn as the log streams in (through a FIFO:
- * hundreds of MB for a long run are parsed, never stored). onInsn returns false to stop.
- * QEMU is killed at maxInsns, at HLT with IF=0, when onInsn says so, or at the timeout.
+ * Starts QEMU (a -bios ROM, or a kernel run to its entry first: QemuKernelBoot); every record
+ * goes to onInsn as the log streams in (through a FIFO: hundreds of MB for a long run are
+ * parsed, never stored). onInsn returns false to stop. QEMU is killed at maxInsns, at HLT with
+ * IF=0, when onInsn says so, or at the timeout.
  */
 export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onInsn: (r: TraceInsn) => boolean): QemuSession {
   const bin = o.bin ?? QEMU;
   const ver = qemuVersion(bin);
   if (!ver) throw new Error(`${bin} is not installed (apt-get install qemu-system-x86)`);
+  if (!o.bios === !o.kernel) throw new Error('startQemu: give either bios or kernel');
   const dir = mkdtempSync(join(tmpdir(), 'wasmvisor-qemu-'));
   const conPath = join(dir, 'console.txt');
   const mib = Math.max(1, Math.round((o.memory ?? 16 << 20) / (1 << 20)));
   // QEMU cannot open /dev/stdout when it is the socket Node gives a child: use a FIFO
   const fifo = join(dir, 'log.fifo');
   execFileSync('mkfifo', [fifo]);
-  const args = qemuArgs(o.bios, mib, fifo, conPath, ver);
+  const gdbSock = join(dir, 'gdb.sock');
+  const args = o.kernel ? qemuKernelArgs(o.kernel, mib, gdbSock, conPath) : qemuArgs(o.bios!, mib, fifo, conPath, ver);
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
   let why: QemuRecording['why'] = 'exit';
   let stopped = false;
+  let gdb: GdbClient | undefined;
+  let setupError: Error | undefined;
+  const alive = () => child.exitCode === null && child.signalCode === null;
   const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (alive()) child.kill('SIGKILL');
+    gdb?.close();
   };
   const stop = (w: QemuRecording['why']) => {
     if (stopped) return;
@@ -229,10 +309,9 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     if (!onInsn(r)) stop('limit');
   });
   const timer = setTimeout(() => stop('timeout'), o.timeoutMs ?? 120_000);
-  const log = createReadStream(fifo, { highWaterMark: 1 << 20 });
   let rest = '';
   let resetSent = false;
-  log.on('data', (chunk) => {
+  const onData = (chunk: Buffer | string) => {
     if (stopped) return;
     const text = rest + (chunk as Buffer).toString('latin1');
     let at = 0;
@@ -250,7 +329,69 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
       if (stopped) return;
     }
     rest = text.slice(at);
-  });
+  };
+  // The log FIFO is read through a non-blocking pipe handle on a read-write descriptor: the
+  // open never blocks and a read never blocks for ever (a blocking open or read on a FIFO
+  // cannot be cancelled: a dead QEMU would leave them pending and Node could not exit). Being
+  // a writer too, we never see end-of-file: the log ends with QEMU's exit; what is still in the
+  // FIFO then is read until it has been quiet for a moment.
+  let log: Socket | undefined;
+  let quiet: NodeJS.Timeout | undefined;
+  let childGone = false;
+  const drainThenClose = () => {
+    if (quiet) clearTimeout(quiet);
+    quiet = setTimeout(() => log?.destroy(), 100);
+  };
+  let logClosed: () => void = () => {};
+  const logDone = new Promise<void>((resolve) => { logClosed = resolve; });
+  const openLog = () => {
+    const l = new Socket({ fd: openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+    log = l;
+    l.on('data', (d: Buffer) => {
+      onData(d);
+      if (childGone) drainThenClose();
+    });
+    l.on('close', () => logClosed());
+    l.on('error', () => { /* the FIFO went away with QEMU */ });
+  };
+  if (o.bios) openLog();
+  else {
+    const k = o.kernel!;
+    void (async () => {
+      await waitForFile(gdbSock, 10_000, alive);
+      gdb = await GdbClient.connect(0, { path: gdbSock, timeoutMs: o.timeoutMs ?? 120_000 });
+      const entry = k.entry >>> 0;
+      const bp = await gdb.request(`Z1,${entry.toString(16)},1`);
+      if (bp !== 'OK') throw new Error(`QEMU's gdbstub refused a breakpoint at ${entry.toString(16)}: ${bp}`);
+      const st = await gdb.cont(o.timeoutMs ?? 120_000);
+      if (!/^T05/.test(st)) throw new Error(`QEMU did not stop at the kernel entry 0x${entry.toString(16)} (stop reply '${st}')`);
+      const state = parseQemuRegisters(await gdb.monitor('info registers'));
+      if (((state.segs[1]!.base + state.eip) >>> 0) !== entry) throw new Error(`QEMU stopped at ${state.eip.toString(16)}, not at the entry ${entry.toString(16)}`);
+      const ramPath = join(dir, 'ram.bin');
+      const out = await gdb.monitor(`pmemsave 0 ${mib << 20} "${ramPath}"`);
+      if (!existsSync(ramPath)) throw new Error(`pmemsave failed: ${out}`);
+      const ram = readFileSync(ramPath);
+      rmSync(ramPath);
+      await k.onEntry(state, ram);
+      if (stopped) return;
+      openLog();
+      const mon = async (cmd: string) => {
+        const r = (await gdb!.monitor(cmd)).trim();
+        if (r) throw new Error(`QEMU monitor '${cmd}': ${r}`);
+      };
+      await mon(`logfile "${fifo}"`);
+      await mon(`log ${LOG_ITEMS}`);
+      const newer = ver[0] > 8 || (ver[0] === 8 && ver[1] >= 1);
+      await mon(newer ? 'one-insn-per-tb on' : 'singlestep on');
+      await gdb.request(`z1,${entry.toString(16)},1`);
+      gdb.send('c');
+    })().catch((e: Error) => {
+      if (stopped) return;
+      setupError = e;
+      stop('exit');
+      logClosed();
+    });
+  }
   const done = new Promise<{ why: QemuRecording['why']; console: string }>((resolve, reject) => {
     let closed = 0;
     const fin = () => {
@@ -261,15 +402,19 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
         consoleText = readFileSync(conPath, 'latin1');
       } catch { /* no output */ }
       rmSync(dir, { recursive: true, force: true });
-      if (!parser.reset) reject(new Error(`QEMU produced no trace (${bin} ${args.join(' ')}): ${stderr.trim()}`));
+      if (setupError) reject(new Error(`QEMU (${bin} ${args.join(' ')}): ${setupError.message}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`));
+      else if (!parser.reset) reject(new Error(`QEMU produced no trace (${bin} ${args.join(' ')}): ${stderr.trim()}`));
       else resolve({ why, console: consoleText });
     };
     child.on('close', () => {
-      log.destroy();
+      gdb?.close();
+      childGone = true;
+      if (!log) logClosed();
+      else if (stopped) log.destroy();
+      else drainThenClose();
       fin();
     });
-    log.on('close', fin);
-    log.on('error', () => { /* the FIFO went away with QEMU */ });
+    void logDone.then(fin);
   });
   return { version: ver.join('.'), done, stop: () => stop('limit'), parser };
 }

@@ -8,7 +8,7 @@ import { Machine, type StopInfo } from '../machine.js';
 import { DebugCon } from '../devices/debugcon.js';
 import { ExitReason } from '../exits/reasons.js';
 import {
-  CORE_SEG_OF_SLOT, TraceWriter, bytesOf, hexBytes, opcodeOf, softIntEvent,
+  CORE_SEG_OF_SLOT, TraceWriter, bytesOf, hexBytes, opcodeOf, portIoEvent, softIntEvent,
   type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
 
@@ -34,19 +34,41 @@ export function readState(m: Machine): CpuState {
   };
 }
 
-/** The bytes of the instruction at CS:EIP (real mode / no paging: linear = physical). */
+/** Linear to physical for instruction fetch: identity without paging, else the core's page
+ * walk without side effects (-1 if not mapped). */
+export function linearToPhys(m: Machine, linear: number): number {
+  if (!(m.core.get32(L.CR) & 0x80000000)) return linear >>> 0;
+  const p = m.core.exports.debugTranslate(linear >>> 0);
+  return p < 0n ? -1 : Number(p);
+}
+
+/** The bytes of the instruction at CS:EIP (linear address; paging is followed). */
 export function fetchInsnBytes(m: Machine, linear: number): Uint8Array {
   const c = m.core;
-  const is32 = (c.get32(L.SEG_ATTR + 4 * 1) & 0x4000) !== 0 ? 1 : 0;
+  const is32 = (c.get32(L.SEG_ATTR + 4 * 1) & 0x400000) !== 0 ? 1 : 0; // CS.D (bit 22 of the high word)
   const buf = new Uint8Array(16);
   let len = 0;
-  const w = physToWasm(m, linear);
+  const phys = linearToPhys(m, linear);
+  const w = phys < 0 ? -1 : physToWasm(m, phys);
   // the length decoder reads wasm memory directly; only use it where the 16 bytes are contiguous
-  if (w >= 0 && physToWasm(m, linear + 15) === w + 15) {
+  // (and on one page, so that paging cannot split them)
+  if (w >= 0 && (linear & 0xfff) <= 0xff0 && physToWasm(m, phys + 15) === w + 15) {
     buf.set(c.u8.subarray(w, w + 16));
     len = c.exports.insnLength(w, is32);
   } else {
-    for (let i = 0; i < 16; i++) buf[i] = readPhysByte(m, (linear + i) >>> 0);
+    for (let i = 0; i < 16; i++) {
+      const p = linearToPhys(m, (linear + i) >>> 0);
+      buf[i] = p < 0 ? 0xff : readPhysByte(m, p);
+    }
+    // across a page boundary: the length decoder reads wasm memory, so the bytes go for a moment
+    // where guest RAM page 0 is kept (saved and restored; no guest code runs in between)
+    const scratch = physToWasm(m, 0);
+    if (scratch >= 0) {
+      const saved = c.u8.slice(scratch, scratch + 16);
+      c.u8.set(buf, scratch);
+      len = c.exports.insnLength(scratch, is32);
+      c.u8.set(saved, scratch);
+    }
   }
   return buf.subarray(0, len > 0 ? len : 1);
 }
@@ -120,9 +142,19 @@ export class WasmvisorStepper {
       return 'inject';
     };
     this.reset = readState(m);
+    this.prev = this.reset;
   }
 
+  /** The state after the last step (before the next). */
+  private prev: CpuState;
+
   private con?: DebugCon;
+
+  /** Steps a machine that is already set up (a Pc at a kernel's entry); its state now is the
+   * reset line of the trace. */
+  static forMachine(m: Machine): WasmvisorStepper {
+    return new WasmvisorStepper(m);
+  }
 
   static async create(o: { bios: Uint8Array; memory?: number; console?: (bytes: Uint8Array) => void }): Promise<WasmvisorStepper> {
     const m = await Machine.create({ memory: o.memory ?? 16 << 20, bios: o.bios, log: () => {} });
@@ -149,6 +181,7 @@ export class WasmvisorStepper {
     const c = m.core;
     const start = m.instructions;
     for (let guard = 0; guard < 1000; guard++) {
+      m.serviceDevices(); // host device timers, as Machine.run does before each slice
       const reason = c.exports.run(1);
       if (reason === ExitReason.PREEMPTION_TIMER) {
         this.stop = { why: 'limit', instructions: m.instructions };
@@ -173,18 +206,32 @@ export class WasmvisorStepper {
   }
 
   /** The vector of an exception delivered by the core without a host exit: #DE for
-   * DIV/IDIV, else the first IVT entry that points at the new CS:IP. */
+   * DIV/IDIV, else the first IVT entry (real mode) or IDT gate (protected mode) that points at
+   * the new CS:EIP. */
   private guessVector(hex: string): number {
     const b = bytesOf(hex);
     const { op, reg } = opcodeOf(b);
     if ((op === 0xf6 || op === 0xf7) && reg >= 6) return 0;
     const c = this.m.core;
-    const cs = c.segSel(1) & 0xffff, ip = c.eip & 0xffff;
+    const m = this.m;
+    const cs = c.segSel(1) & 0xffff;
+    const byte = (lin: number) => {
+      const p = linearToPhys(m, lin >>> 0);
+      return p < 0 ? 0 : readPhysByte(m, p);
+    };
+    const w16 = (lin: number) => byte(lin) | (byte(lin + 1) << 8);
+    if (c.get32(L.CR) & 1) {
+      const base = c.get32(L.IDTR_BASE), limit = c.get32(L.IDTR_LIMIT);
+      for (let v = 0; v < 256 && v * 8 + 7 <= limit; v++) {
+        const at = base + v * 8;
+        const off = (w16(at) | (w16(at + 6) << 16)) >>> 0;
+        if (off === c.eip >>> 0 && w16(at + 2) === cs) return v;
+      }
+      return 0xff;
+    }
+    const ip = c.eip & 0xffff;
     for (let v = 0; v < 256; v++) {
-      const at = v * 4;
-      const off = readPhysByte(this.m, at) | (readPhysByte(this.m, at + 1) << 8);
-      const seg = readPhysByte(this.m, at + 2) | (readPhysByte(this.m, at + 3) << 8);
-      if (off === ip && seg === cs) return v;
+      if (w16(v * 4) === ip && w16(v * 4 + 2) === cs) return v;
     }
     return 0xff;
   }
@@ -198,6 +245,7 @@ export class WasmvisorStepper {
     const ip = c.eip >>> 0;
     const linear = (c.segBase(1) + ip) >>> 0;
     const bytes = hexBytes(fetchInsnBytes(m, linear));
+    const code32 = (c.get32(L.SEG_ATTR + 4 * 1) & 0x400000) !== 0;
     this.events = [];
     const before = m.instructions;
     const delivered = this.step();
@@ -205,6 +253,13 @@ export class WasmvisorStepper {
     if (delivered && !this.events.some((e) => e.kind === 'exc')) this.events.push({ kind: 'exc', vector: this.guessVector(bytes) });
     const after = readState(m);
     const ev = this.events;
+    // the in-core PICs and PIT (ports 20h/21h, A0h/A1h, 4D0h/4D1h, 40h-43h, 61h) never reach the
+    // bus: their IN/OUT are derived from the instruction and the registers
+    if (!ev.length && !delivered) {
+      const io = portIoEvent(bytes, this.prev, after, code32);
+      if (io) ev.push(io);
+    }
+    this.prev = after;
     const si = softIntEvent(bytes, ip, after, cs);
     if (si) ev.push(si);
     return { n: this.n++, cs, ip, linear, bytes, after, events: ev };
