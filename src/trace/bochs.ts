@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  bytesOf, opcodeOf, portIoEvent, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
+  bytesOf, lineReader, opcodeOf, portIoEvent, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
 
 export const BOCHS = 'bochs';
@@ -333,21 +333,14 @@ export function startBochs(o: BochsRunOptions, onReset: (s: CpuState) => void, o
     if (!onInsn(r)) stop('limit');
   });
   const timer = setTimeout(() => stop('timeout'), o.timeoutMs ?? 120_000);
-  let rest = '';
+  const read = lineReader((line) => {
+    parser.line(line);
+    if (parser.n >= o.maxInsns) stop('limit');
+    else if (parser.halted) stop('halted');
+    return !stopped;
+  });
   child.stdout.on('data', (chunk: Buffer) => {
-    if (stopped) return;
-    const text = rest + chunk.toString('latin1');
-    let at = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', at);
-      if (nl < 0) break;
-      parser.line(text.slice(at, nl));
-      at = nl + 1;
-      if (parser.n >= o.maxInsns) stop('limit');
-      else if (parser.halted) stop('halted');
-      if (stopped) return;
-    }
-    rest = text.slice(at);
+    if (!stopped) read(chunk);
   });
   const done = new Promise<{ why: typeof why; console: string }>((resolveDone, reject) => {
     child.on('close', () => {

@@ -290,3 +290,21 @@ export function portIoEvent(bytesHex: string, before: CpuState, after: CpuState,
   const value = ((isIn ? after.regs[0]! : before.regs[0]!) & mask) >>> 0;
   return { kind: 'io', dir: isIn ? 'in' : 'out', port, size, value };
 }
+
+/** A handler for chunks of a child's text output that calls onLine per complete line (the
+ * rest waits for the next chunk); onLine returns false to drop the remaining lines. */
+export function lineReader(onLine: (line: string) => boolean): (chunk: Buffer | string) => void {
+  let rest = '';
+  return (chunk) => {
+    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'));
+    let at = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', at);
+      if (nl < 0) break;
+      const line = text.slice(at, nl);
+      at = nl + 1;
+      if (!onLine(line)) return;
+    }
+    rest = text.slice(at);
+  };
+}

@@ -10,7 +10,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  TraceWriter, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
+  TraceWriter, lineReader, softIntEvent, type CpuState, type TraceEvent, type TraceInsn,
 } from './format.js';
 import { GdbClient } from '../gdb/client.js';
 import { parseQemuRegisters, type X86State } from './machine-state.js';
@@ -309,26 +309,19 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     if (!onInsn(r)) stop('limit');
   });
   const timer = setTimeout(() => stop('timeout'), o.timeoutMs ?? 120_000);
-  let rest = '';
   let resetSent = false;
-  const onData = (chunk: Buffer | string) => {
-    if (stopped) return;
-    const text = rest + (chunk as Buffer).toString('latin1');
-    let at = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', at);
-      if (nl < 0) break;
-      parser.line(text.slice(at, nl));
-      at = nl + 1;
-      if (!resetSent && parser.reset) {
-        resetSent = true;
-        onReset(parser.reset);
-      }
-      if (parser.n >= o.maxInsns) stop('limit');
-      else if (parser.halted) stop('halted');
-      if (stopped) return;
+  const read = lineReader((line) => {
+    parser.line(line);
+    if (!resetSent && parser.reset) {
+      resetSent = true;
+      onReset(parser.reset);
     }
-    rest = text.slice(at);
+    if (parser.n >= o.maxInsns) stop('limit');
+    else if (parser.halted) stop('halted');
+    return !stopped;
+  });
+  const onData = (chunk: Buffer | string) => {
+    if (!stopped) read(chunk);
   };
   // The log FIFO is read through a non-blocking pipe handle on a read-write descriptor: the
   // open never blocks and a read never blocks for ever (a blocking open or read on a FIFO
