@@ -1,5 +1,6 @@
 // tools/opcodes/*.mjs -> the dispatcher, the instruction-length tables, and the host's opcode list.
 import rows from './opcodes/integer.mjs';
+import { simdOpcodes } from './gen-simd.mjs';
 
 // Immediate kinds (assembly/cpu/decode.ts insnLength reads them)
 export const IMM = { none: 0, b: 1, w: 2, z: 3, p: 4, a: 5, wb: 6, grp3: 7 };
@@ -30,6 +31,13 @@ export function opcodeTable() {
     if (list.some((r) => r.reg === reg)) throw new Error(`duplicate opcode row ${op.toString(16)}/${reg}`);
     list.push({ op, reg, m, args, h, flags, modrm: hasModrm(args, reg), imm: immOf(args), mem: memOnly(args), regOnly: regOnly(args) });
   }
+  // the MMX/SSE/SSE2 opcodes go to the SIMD dispatcher (tools/gen-simd.mjs), which reads the
+  // mandatory prefix and the ModRM itself
+  for (const [o, { modrm, imm }] of simdOpcodes()) {
+    const i = 0x100 | o;
+    if (byIdx.has(i)) throw new Error(`0F ${o.toString(16)} is in both the integer and the SIMD table`);
+    byIdx.set(i, [{ op: 0x0f00 | o, reg: -1, m: 'SIMD', args: '', h: `simd(0x${o.toString(16)})`, flags: '', modrm, imm: imm ? IMM.b : IMM.none, mem: false, regOnly: false, own: true }]);
+  }
   return byIdx;
 }
 
@@ -39,8 +47,8 @@ export async function genOpcodes() {
   // --- dispatch ---
   let d = head + "import { decodeModrm, decodeModrmReg, mrmReg, eaIsReg } from '../cpu/decode';\nimport { ud } from '../cpu/fault';\nimport {\n";
   const handlers = new Set();
-  for (const list of byIdx.values()) for (const r of list) handlers.add(r.h.replace(/[<(].*/, ''));
-  d += [...handlers].sort().map((h) => `  ${h},`).join('\n') + "\n} from '../ops/index';\n\n";
+  for (const list of byIdx.values()) for (const r of list) if (!r.own) handlers.add(r.h.replace(/[<(].*/, ''));
+  d += [...handlers].sort().map((h) => `  ${h},`).join('\n') + "\n} from '../ops/index';\nimport { simd } from './simd';\n\n";
   d += '// idx: opcode (0x000-0x0FF, 0x100-0x1FF for 0F xx) | 0x200 when the operand size is 32\n';
   d += 'export function dispatch(idx: u32): void {\n  switch (idx) {\n';
   const call = (r, T) => {
@@ -54,7 +62,7 @@ export async function genOpcodes() {
       const uses = list.some((r) => r.h.includes('$T'));
       if (!uses && size) continue;
       d += uses ? `    case ${hex3(i | size)}:` : `    case ${hex3(i)}: case ${hex3(i | 0x200)}:`;
-      d += modrm ? (list.every((r) => r.regOnly) ? ' decodeModrmReg();' : ' decodeModrm();') : '';
+      d += modrm && !list[0].own ? (list.every((r) => r.regOnly) ? ' decodeModrmReg();' : ' decodeModrm();') : '';
       if (list.length === 1 && list[0].reg < 0) {
         d += ` ${call(list[0], T)} return;\n`;
       } else {

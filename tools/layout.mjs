@@ -131,7 +131,9 @@ export const fields = [
   ['FPU_FOP', 'u32', 1, 'last non-control instruction: opcode (11 bits)'],
   ['FPU_FDP', 'u32', 1, 'its memory operand: offset'],
   ['FPU_FDS', 'u32', 1, 'its memory operand: segment selector'],
-  ['MXCSR', 'u32', 1, 'SSE control and status (stored by FXSAVE; no SSE yet)'],
+  ['MXCSR', 'u32', 1, 'SSE control and status: flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15'],
   ['FPU_FERR', 'u32', 1, 'the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC'],
   ['FPU_IGNNE', 'u32', 1, 'the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)'],
+  // SSE/SSE2 (assembly/simd/*.ts; SDM Vol. 1 chapters 10-11). MM0-MM7 alias FPU_REGS' significands.
+  ['XMM', 'u64', 16, 'XMM0-XMM7, 16 bytes each, low quadword first'],
 ];

@@ -16,6 +16,7 @@ export const PFX_A32: u32 = 2;
 export const PFX_LOCK: u32 = 4;
 export const PFX_REP: u32 = 8; // F3
 export const PFX_REPNE: u32 = 16; // F2
+export const PFX_66: u32 = 32; // an operand-size prefix was present (the SSE mandatory prefix)
 
 export let nextEip: u32 = 0; // where the next byte is fetched; the EIP the instruction retires with
 export let pfx: u32 = 0;
@@ -218,7 +219,7 @@ function limitFault(seg: u32): void {
       case 0x3e: segOvr = 3; break;
       case 0x64: segOvr = 4; break;
       case 0x65: segOvr = 5; break;
-      case 0x66: pfx = defaultO32 ? pfx & ~PFX_O32 : pfx | PFX_O32; break;
+      case 0x66: pfx = (defaultO32 ? pfx & ~PFX_O32 : pfx | PFX_O32) | PFX_66; break;
       case 0x67: pfx = defaultO32 ? pfx & ~PFX_A32 : pfx | PFX_A32; break;
       case 0xf0: pfx |= PFX_LOCK; break;
       case 0xf2: pfx = (pfx & ~PFX_REP) | PFX_REPNE; break;

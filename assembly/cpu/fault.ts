@@ -24,6 +24,7 @@ export const GP: u32 = 13;
 export const PF: u32 = 14;
 export const MF: u32 = 16;
 export const AC: u32 = 17;
+export const XM: u32 = 19; // SIMD floating-point exception
 
 export function raise(vector: u32, error: i32): void {
   if (aborted) return; // the first fault wins

@@ -124,6 +124,12 @@ function slowEntry(lin: u32, write: bool): u32 {
   return e;
 }
 
+// A multi-part store that crosses a page checks that the last byte's page is writable before it
+// writes the first part, so a #PF there leaves memory unchanged; false after raising the fault.
+export function probeWrite(lin: u32): bool {
+  return slowEntry(lin, true) != 0;
+}
+
 export function readSlow8(lin: u32): u32 {
   if (watchActive) watchAccess(lin, 1, false);
   const e = slowEntry(lin, false);

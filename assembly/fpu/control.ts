@@ -185,4 +185,4 @@ export function frstor(): void {
   recomputeES();
 }
 // FRSTOR and FXRSTOR read the eight registers here first (sig, se per 16 bytes)
-export const REG_BUF: usize = memory.data(128, 16);
+export const REG_BUF: usize = memory.data(256, 16); // eight registers; FXRSTOR also stages XMM0-7 after them

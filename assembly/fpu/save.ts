@@ -1,7 +1,7 @@
-// FXSAVE and FXRSTOR (0F AE /0, /1): the 512-byte x87 (and, later, SSE) state image, 16-byte
-// aligned (SDM Vol. 2 FXSAVE, table 10-2). The tag is the abridged one; MXCSR and its mask are
-// stored from the layout even though the core has no SSE yet.
-import { FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS, MXCSR, FPU_CW } from '../gen/layout';
+// FXSAVE and FXRSTOR (0F AE /0, /1): the 512-byte x87 and SSE state image, 16-byte aligned (SDM
+// Vol. 2 FXSAVE, table 10-2). The tag is the abridged one. XMM0-7 are saved and restored whatever
+// CR4.OSFXSR says (the SDM leaves that implementation-dependent; P6-family parts do).
+import { FPU_TAG, FPU_FIP, FPU_FCS, FPU_FOP, FPU_FDP, FPU_FDS, MXCSR, FPU_CW, XMM } from '../gen/layout';
 import { eaSeg, eaOff } from '../cpu/decode';
 import { aborted, gp } from '../cpu/fault';
 import { segBase } from '../cpu/state';
@@ -9,7 +9,7 @@ import { cw, sw, setSw, top, regSe, regSig, setReg, x87Absent } from './state';
 import { canRead, canWrite, rd16, rd32, rd64, wr16, wr32, wr64 } from './mem';
 import { recomputeES, REG_BUF } from './control';
 
-export const MXCSR_MASK: u32 = 0xffbf; // no DAZ
+import { MXCSR_MASK } from '../simd/state';
 
 // #NM when CR0.EM or CR0.TS; #GP(0) for an address that is not 16-byte aligned
 function fxCheck(): bool {
@@ -39,6 +39,10 @@ export function fxsave(): void {
     wr32(44 + (i << 4), 0);
     if (aborted) return;
   }
+  for (let i: u32 = 0; i < 16; i++) {
+    wr64(160 + (i << 3), load<u64>(XMM + (i << 3)));
+    if (aborted) return;
+  }
 }
 
 export function fxrstor(): void {
@@ -51,6 +55,7 @@ export function fxrstor(): void {
     store<u64>(REG_BUF + (i << 4), rd64(32 + (i << 4)));
     store<u64>(REG_BUF + (i << 4) + 8, rd16(40 + (i << 4)));
   }
+  for (let i: u32 = 0; i < 16; i++) store<u64>(REG_BUF + 128 + (i << 3), rd64(160 + (i << 3)));
   const c = rd16(0), s = rd16(2), t = rd16(4) & 0xff, op = rd16(6) & 0x7ff;
   const ip = rd32(8), cs = rd16(12), dp = rd32(16), ds = rd16(20);
   if (aborted) return;
@@ -64,5 +69,6 @@ export function fxrstor(): void {
   store<u32>(FPU_FDS, ds);
   store<u32>(MXCSR, mx);
   for (let i: u32 = 0; i < 8; i++) setReg((top() + i) & 7, <u32>load<u64>(REG_BUF + (i << 4) + 8), load<u64>(REG_BUF + (i << 4)));
+  memory.copy(XMM, REG_BUF + 128, 128);
   recomputeES();
 }

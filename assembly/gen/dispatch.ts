@@ -40,6 +40,7 @@ import {
   dec_R,
   div_E,
   enter,
+  fence,
   fwait,
   fxrstor,
   fxsave,
@@ -70,6 +71,7 @@ import {
   jmpf_M,
   lahf,
   lar,
+  ldmxcsr,
   lea,
   leave,
   lgdt,
@@ -133,6 +135,7 @@ import {
   stc,
   std,
   sti,
+  stmxcsr,
   stos,
   sysenter,
   sysexit,
@@ -148,6 +151,7 @@ import {
   xchg_RA,
   xlat,
 } from '../ops/index';
+import { simd } from './simd';
 
 // idx: opcode (0x000-0x0FF, 0x100-0x1FF for 0F xx) | 0x200 when the operand size is 32
 export function dispatch(idx: u32): void {
@@ -831,6 +835,9 @@ export function dispatch(idx: u32): void {
     case 0x108: case 0x308: wbinvd(); return;
     case 0x109: case 0x309: wbinvd(); return;
     case 0x10b: case 0x30b: ud2(); return;
+    case 0x110: case 0x310: simd(0x10); return;
+    case 0x111: case 0x311: simd(0x11); return;
+    case 0x118: case 0x318: decodeModrm(); nop_E(); return;
     case 0x119: case 0x319: decodeModrm(); nop_E(); return;
     case 0x11a: case 0x31a: decodeModrm(); nop_E(); return;
     case 0x11b: case 0x31b: decodeModrm(); nop_E(); return;
@@ -842,6 +849,8 @@ export function dispatch(idx: u32): void {
     case 0x121: case 0x321: decodeModrmReg(); mov_RD(); return;
     case 0x122: case 0x322: decodeModrmReg(); mov_CR(); return;
     case 0x123: case 0x323: decodeModrmReg(); mov_DR(); return;
+    case 0x128: case 0x328: simd(0x28); return;
+    case 0x129: case 0x329: simd(0x29); return;
     case 0x130: case 0x330: wrmsr(); return;
     case 0x131: case 0x331: rdtsc(); return;
     case 0x132: case 0x332: rdmsr(); return;
@@ -880,6 +889,11 @@ export function dispatch(idx: u32): void {
     case 0x34e: decodeModrm(); cmovcc<u32>(14); return;
     case 0x14f: decodeModrm(); cmovcc<u16>(15); return;
     case 0x34f: decodeModrm(); cmovcc<u32>(15); return;
+    case 0x16e: case 0x36e: simd(0x6e); return;
+    case 0x16f: case 0x36f: simd(0x6f); return;
+    case 0x177: case 0x377: simd(0x77); return;
+    case 0x17e: case 0x37e: simd(0x7e); return;
+    case 0x17f: case 0x37f: simd(0x7f); return;
     case 0x180: jcc_z<u16>(0); return;
     case 0x380: jcc_z<u32>(0); return;
     case 0x181: jcc_z<u16>(1); return;
@@ -953,6 +967,11 @@ export function dispatch(idx: u32): void {
       switch (mrmReg()) {
         case 0: if (eaIsReg()) { ud(); return; } fxsave(); return;
         case 1: if (eaIsReg()) { ud(); return; } fxrstor(); return;
+        case 2: if (eaIsReg()) { ud(); return; } ldmxcsr(); return;
+        case 3: if (eaIsReg()) { ud(); return; } stmxcsr(); return;
+        case 5: fence(); return;
+        case 6: fence(); return;
+        case 7: fence(); return;
       }
       break;
     case 0x1af: decodeModrm(); imul_GE<u16>(); return;
@@ -1001,6 +1020,7 @@ export function dispatch(idx: u32): void {
     case 0x1c0: case 0x3c0: decodeModrm(); xadd<u8>(); return;
     case 0x1c1: decodeModrm(); xadd<u16>(); return;
     case 0x3c1: decodeModrm(); xadd<u32>(); return;
+    case 0x1c3: case 0x3c3: decodeModrm(); if (eaIsReg()) { ud(); return; } mov_EG<u32>(); return;
     case 0x1c7: case 0x3c7: decodeModrm();
       switch (mrmReg()) {
         case 1: if (eaIsReg()) { ud(); return; } cmpxchg8b(); return;
@@ -1022,6 +1042,10 @@ export function dispatch(idx: u32): void {
     case 0x3ce: bswap_R<u32>(6); return;
     case 0x1cf: bswap_R<u16>(7); return;
     case 0x3cf: bswap_R<u32>(7); return;
+    case 0x1db: case 0x3db: simd(0xdb); return;
+    case 0x1df: case 0x3df: simd(0xdf); return;
+    case 0x1eb: case 0x3eb: simd(0xeb); return;
+    case 0x1ef: case 0x3ef: simd(0xef); return;
   }
   ud();
 }

@@ -97,6 +97,7 @@ export const FPU_FCS: u32 = 0x0758; // last non-control instruction: CS selector
 export const FPU_FOP: u32 = 0x075C; // last non-control instruction: opcode (11 bits)
 export const FPU_FDP: u32 = 0x0760; // its memory operand: offset
 export const FPU_FDS: u32 = 0x0764; // its memory operand: segment selector
-export const MXCSR: u32 = 0x0768; // SSE control and status (stored by FXSAVE; no SSE yet)
+export const MXCSR: u32 = 0x0768; // SSE control and status: flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15
 export const FPU_FERR: u32 = 0x076C; // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
 export const FPU_IGNNE: u32 = 0x0770; // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)
+export const XMM: u32 = 0x0778; // XMM0-XMM7, 16 bytes each, low quadword first

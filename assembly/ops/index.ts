@@ -12,3 +12,4 @@ export * from './bit';
 export * from './system';
 export { x87 } from '../gen/x87';
 export { fxsave, fxrstor } from '../fpu/save';
+export { ldmxcsr, stmxcsr, fence } from '../simd/mxcsr';

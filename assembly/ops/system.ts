@@ -204,7 +204,7 @@ export function writeCr(n: u32, v: u32): bool {
     case 2: setCr(2, v); return true;
     case 3: setCr(3, v); flushTlbNonGlobal(); return true;
     case 4: {
-      if (v & ~0x3ff) { gp(0); return false; } // reserved bits
+      if (v & ~0x7ff) { gp(0); return false; } // reserved bits (OSXMMEXCPT, bit 10, is the highest defined)
       const old = cr(4);
       setCr(4, v);
       if ((old ^ v) & 0xb0) flushTlb(); // PSE PAE PGE

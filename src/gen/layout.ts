@@ -99,9 +99,10 @@ export const FIELDS: Field[] = [
   { name: 'FPU_FOP', type: 'u32', count: 1, offset: 0x075C }, // last non-control instruction: opcode (11 bits)
   { name: 'FPU_FDP', type: 'u32', count: 1, offset: 0x0760 }, // its memory operand: offset
   { name: 'FPU_FDS', type: 'u32', count: 1, offset: 0x0764 }, // its memory operand: segment selector
-  { name: 'MXCSR', type: 'u32', count: 1, offset: 0x0768 }, // SSE control and status (stored by FXSAVE; no SSE yet)
+  { name: 'MXCSR', type: 'u32', count: 1, offset: 0x0768 }, // SSE control and status: flags 5:0, DAZ 6, masks 12:7, RC 14:13, FTZ 15
   { name: 'FPU_FERR', type: 'u32', count: 1, offset: 0x076C }, // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
   { name: 'FPU_IGNNE', type: 'u32', count: 1, offset: 0x0770 }, // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)
+  { name: 'XMM', type: 'u64', count: 16, offset: 0x0778 }, // XMM0-XMM7, 16 bytes each, low quadword first
 ];
 
 export const REGS = 0x0000;
@@ -183,3 +184,4 @@ export const FPU_FDS = 0x0764;
 export const MXCSR = 0x0768;
 export const FPU_FERR = 0x076C;
 export const FPU_IGNNE = 0x0770;
+export const XMM = 0x0778;

@@ -200,7 +200,8 @@ row(0x0f08, -1, 'INVD', '', 'wbinvd()');
 row(0x0f09, -1, 'WBINVD', '', 'wbinvd()');
 row(0x0f0b, -1, 'UD2', '', 'ud2()');
 // 0F 19-1F: hint NOPs with a ModRM operand on P6 and later (SDM Vol. 2 NOP; appendix A)
-for (let op = 0x0f19; op <= 0x0f1f; op++) row(op, -1, 'NOP', 'Ev', 'nop_E()');
+// 0F 18 /0-/3: PREFETCHh (SSE), hints with no architectural effect
+for (let op = 0x0f18; op <= 0x0f1f; op++) row(op, -1, op === 0x0f18 ? 'PREFETCH' : 'NOP', 'Ev', 'nop_E()');
 row(0x0f20, -1, 'MOV', 'Rd,Cd', 'mov_RC()');
 row(0x0f21, -1, 'MOV', 'Rd,Dd', 'mov_RD()');
 row(0x0f22, -1, 'MOV', 'Cd,Rd', 'mov_CR()');
@@ -224,6 +225,12 @@ row(0x0fac, -1, 'SHRD', 'Ev,Gv,Ib', 'shrd<$T>(true)');
 row(0x0fad, -1, 'SHRD', 'Ev,Gv,CL', 'shrd<$T>(false)');
 row(0x0fae, 0, 'FXSAVE', 'M', 'fxsave()'); // assembly/fpu/save.ts
 row(0x0fae, 1, 'FXRSTOR', 'M', 'fxrstor()');
+row(0x0fae, 2, 'LDMXCSR', 'M', 'ldmxcsr()'); // assembly/simd/mxcsr.ts
+row(0x0fae, 3, 'STMXCSR', 'M', 'stmxcsr()');
+row(0x0fae, 5, 'LFENCE', 'Ev', 'fence()');
+row(0x0fae, 6, 'MFENCE', 'Ev', 'fence()');
+row(0x0fae, 7, 'SFENCE', 'Ev', 'fence()'); // CLFLUSH m8 in the memory form
+row(0x0fc3, -1, 'MOVNTI', 'M,Gd', 'mov_EG<u32>()');
 row(0x0faf, -1, 'IMUL', 'Gv,Ev', 'imul_GE<$T>()');
 row(0x0fb0, -1, 'CMPXCHG', 'Eb,Gb', 'cmpxchg<u8>()', 'L');
 row(0x0fb1, -1, 'CMPXCHG', 'Ev,Gv', 'cmpxchg<$T>()', 'L');

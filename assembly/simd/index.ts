@@ -1,0 +1,3 @@
+// Every MMX/SSE/SSE2 handler, for the generated SIMD dispatcher (assembly/gen/simd.ts).
+export * from './move';
+export * from './int';
