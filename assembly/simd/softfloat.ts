@@ -27,17 +27,46 @@
 //   rcp32(a: u32): u32  rsqrt32(a: u32): u32                   RCPSS / RSQRTSS approximations
 // "a" is always the first (destination) operand, "b" the second (source).
 //
+// Behaviour, as the SDM states it and as verified bit for bit on the reference host (an AMD EPYC,
+// x86-64 with SSE2; see test/sse-softfloat.test.ts and its generator):
+//  - NaNs (Vol. 1 table 4-7): one NaN operand -> that NaN made quiet; two -> the first operand's;
+//    IE for an SNaN operand; invalid without NaN operands -> the QNaN floating-point indefinite
+//    (0xFFC00000 / 0xFFF8000000000000). IE for inf-inf, 0*inf, 0/0, inf/inf and the square root
+//    of a negative nonzero value (sqrt(-0) = -0). ZE for a finite nonzero value divided by zero.
+//  - Pre-computation exceptions: a NaN operand, an invalid operation or a division by zero
+//    suppresses DE for a denormal operand (IE/ZE take precedence, 11.5.2.1). DE is raised for a
+//    denormal operand otherwise (also by MIN/MAX, CMP, COMI, CVTSS2SD, CVTSD2SS), never with DAZ
+//    (the operand reads as a zero of its sign; MIN/MAX then return that zero, even when the other
+//    operand is a NaN), never by CVT(T)SS2SI/CVT(T)SD2SI (DAZ does apply to their operand).
+//  - Post-computation: tininess is detected after rounding (the value rounded to the full
+//    precision with an unbounded exponent is below the smallest normal). Masked underflow: UE
+//    and PE when the tiny result is inexact; FTZ (effective only while UM is masked) returns a
+//    zero of the result's sign and sets UE and PE for every tiny result. Unmasked underflow: UE,
+//    and PE when the full-precision rounding (the x87-style exponent-wrapped result) is inexact.
+//    Masked overflow: OE and PE, infinity or the largest finite value by rounding mode; unmasked:
+//    OE, and PE when the full-precision rounding is inexact.
+//  - MIN/MAX: dest = a < b ? a : b (a > b for MAX); a NaN operand of either kind raises IE and
+//    returns the source b, as do two zeros of any signs. CMP: LT LE NLT NLE (and COMISS) signal
+//    IE for any NaN, EQ UNORD NEQ ORD (and UCOMISS) only for an SNaN.
+//  - CVT*2SI: NaN or out of range -> 0x80000000 with IE; otherwise PE when inexact.
+//
 // Implementation: exact integer arithmetic on significands held in a u64 with the leading bit
 // at bit 63 and the bits below the rounding position jammed into bit 0 (sticky), rounded once
 // by roundPack in the current mode; 128-bit products as hi/lo pairs. Fast paths use wasm's
-// native f32/f64 operations (correctly rounded, round to nearest even) only when the result is
-// provably identical: round to nearest, normal or zero operands, normal or exact-zero result;
-// the inexact flag then comes from an error-free transform (TwoSum) or an exact integer test
-// on the odd parts of the significands. Single precision results computed in f64 and rounded
-// to f32 are exact for * (48-bit products) and correctly rounded for + - / sqrt (53 >= 2*24+2,
-// double rounding is innocuous).
+// native f32/f64 operations (correctly rounded, round to nearest even) when the result is
+// provably identical: normal or zero operands, a normal result outside the smallest binade
+// (a tiny value may round into it) or an exact zero. The inexact flag and, for the directed
+// rounding modes, the sign of the rounding error come from error-free transforms (TwoSum,
+// Dekker's product with a Veltkamp split, the exact remainder of a division, the exact square
+// of a root) or an exact integer test on the odd parts of the significands; a directed result
+// is then the nearest result or its neighbour. Single precision results computed in f64 and
+// rounded to f32 are exact for * (48-bit products) and correctly rounded for + - / sqrt
+// (53 >= 2*24+2: double rounding is innocuous).
 //
-// Deviations: see the notes at rcp32/rsqrt32 (approximation tables of the host CPU).
+// Deviation: RCPSS/RSQRTSS reproduce the reference host's approximation tables (AMD); Intel
+// processors return different (equally SDM-conformant) approximations. Everything else follows
+// the SDM rules above; where the SDM leaves the choice open (the precedence of DE, the flags of
+// the unmasked underflow response), the host's behaviour is implemented.
 
 export const SF_IE: u32 = 0x01;
 export const SF_DE: u32 = 0x02;
@@ -530,6 +559,7 @@ export function div64(a: u64, b: u64): u64 {
 // sqrt: the native square root (round to nearest) and an exact integer comparison of its square
 // with the operand decide inexactness and the direction for the directed rounding modes.
 export function sqrt64(a: u64): u64 {
+  if (a - 0x10000000000000 < 0x7fe0000000000000) return sqrtPos64(a); // positive normal
   denFlag = 0;
   if (isNaNx(a, true)) {
     preStop(isSNaNx(a, true) ? SF_IE : 0);
@@ -541,7 +571,18 @@ export function sqrt64(a: u64): u64 {
   if ((a >> 63) != 0) { preStop(SF_IE); return QNAN64; }
   if (preStop(f)) return 0;
   if ((a >> 52) == 0x7ff) return a;
+  return sqrtPos64(a);
+}
+function sqrtPos64(a: u64): u64 {
   const y = reinterpret<u64>(Math.sqrt(reinterpret<f64>(a)));
+  if (rcMode == RN) {
+    // exact iff the odd parts satisfy Y'^2 == X' (y is the nearest double to the root)
+    const oy = oddSig(y);
+    const xs = sigOf(a, true);
+    const ox = xs >> ctz<u64>(xs);
+    if (oy >= 0x8000000 || oy * oy != ox) sfFlags |= SF_PE;
+    return y;
+  }
   // y*y vs a: Y^2 * 2^(2ey-2150) vs X * 2^(ex-1075)
   const Y = (y & 0xfffffffffffff) | 0x10000000000000;
   const ey = <i32>(y >> 52);
@@ -606,6 +647,7 @@ export function div32(a: u32, b: u32): u32 {
   return <u32>divSlow(a, b, false);
 }
 export function sqrt32(a: u32): u32 {
+  if (a - 0x800000 < 0x7f000000) return sqrtPos32(a); // positive normal
   denFlag = 0;
   if (isNaNx(a, false)) {
     preStop(isSNaNx(a, false) ? SF_IE : 0);
@@ -617,8 +659,12 @@ export function sqrt32(a: u32): u32 {
   if ((a1 >> 31) != 0) { preStop(SF_IE); return QNAN32; }
   if (preStop(f)) return 0;
   if ((a1 >> 23) == 0xff) return a1;
+  return sqrtPos32(a1);
+}
+// positive finite nonzero: the native root, then the exact square decides PE and the direction
+function sqrtPos32(a1: u32): u32 {
+  const rf = sqrt<f32>(reinterpret<f32>(a1)); // correctly rounded (to nearest)
   const x = <f64>reinterpret<f32>(a1);
-  const rf = <f32>Math.sqrt(x);
   const r = reinterpret<u32>(rf);
   const sq = <f64>rf * <f64>rf; // exact
   if (sq == x) return r;
