@@ -1,3 +1,7 @@
 // Every MMX/SSE/SSE2 handler, for the generated SIMD dispatcher (assembly/gen/simd.ts).
 export * from './move';
 export * from './int';
+export * from './fp-move';
+export * from './fp';
+export * from './fp-compare';
+export * from './convert';
