@@ -837,6 +837,12 @@ export function dispatch(idx: u32): void {
     case 0x10b: case 0x30b: ud2(); return;
     case 0x110: case 0x310: simd(0x10); return;
     case 0x111: case 0x311: simd(0x11); return;
+    case 0x112: case 0x312: simd(0x12); return;
+    case 0x113: case 0x313: simd(0x13); return;
+    case 0x114: case 0x314: simd(0x14); return;
+    case 0x115: case 0x315: simd(0x15); return;
+    case 0x116: case 0x316: simd(0x16); return;
+    case 0x117: case 0x317: simd(0x17); return;
     case 0x118: case 0x318: decodeModrm(); nop_E(); return;
     case 0x119: case 0x319: decodeModrm(); nop_E(); return;
     case 0x11a: case 0x31a: decodeModrm(); nop_E(); return;
@@ -851,6 +857,12 @@ export function dispatch(idx: u32): void {
     case 0x123: case 0x323: decodeModrmReg(); mov_DR(); return;
     case 0x128: case 0x328: simd(0x28); return;
     case 0x129: case 0x329: simd(0x29); return;
+    case 0x12a: case 0x32a: simd(0x2a); return;
+    case 0x12b: case 0x32b: simd(0x2b); return;
+    case 0x12c: case 0x32c: simd(0x2c); return;
+    case 0x12d: case 0x32d: simd(0x2d); return;
+    case 0x12e: case 0x32e: simd(0x2e); return;
+    case 0x12f: case 0x32f: simd(0x2f); return;
     case 0x130: case 0x330: wrmsr(); return;
     case 0x131: case 0x331: rdtsc(); return;
     case 0x132: case 0x332: rdmsr(); return;
@@ -889,6 +901,22 @@ export function dispatch(idx: u32): void {
     case 0x34e: decodeModrm(); cmovcc<u32>(14); return;
     case 0x14f: decodeModrm(); cmovcc<u16>(15); return;
     case 0x34f: decodeModrm(); cmovcc<u32>(15); return;
+    case 0x150: case 0x350: simd(0x50); return;
+    case 0x151: case 0x351: simd(0x51); return;
+    case 0x152: case 0x352: simd(0x52); return;
+    case 0x153: case 0x353: simd(0x53); return;
+    case 0x154: case 0x354: simd(0x54); return;
+    case 0x155: case 0x355: simd(0x55); return;
+    case 0x156: case 0x356: simd(0x56); return;
+    case 0x157: case 0x357: simd(0x57); return;
+    case 0x158: case 0x358: simd(0x58); return;
+    case 0x159: case 0x359: simd(0x59); return;
+    case 0x15a: case 0x35a: simd(0x5a); return;
+    case 0x15b: case 0x35b: simd(0x5b); return;
+    case 0x15c: case 0x35c: simd(0x5c); return;
+    case 0x15d: case 0x35d: simd(0x5d); return;
+    case 0x15e: case 0x35e: simd(0x5e); return;
+    case 0x15f: case 0x35f: simd(0x5f); return;
     case 0x160: case 0x360: simd(0x60); return;
     case 0x161: case 0x361: simd(0x61); return;
     case 0x162: case 0x362: simd(0x62); return;
@@ -1041,9 +1069,11 @@ export function dispatch(idx: u32): void {
     case 0x1c0: case 0x3c0: decodeModrm(); xadd<u8>(); return;
     case 0x1c1: decodeModrm(); xadd<u16>(); return;
     case 0x3c1: decodeModrm(); xadd<u32>(); return;
+    case 0x1c2: case 0x3c2: simd(0xc2); return;
     case 0x1c3: case 0x3c3: decodeModrm(); if (eaIsReg()) { ud(); return; } mov_EG<u32>(); return;
     case 0x1c4: case 0x3c4: simd(0xc4); return;
     case 0x1c5: case 0x3c5: simd(0xc5); return;
+    case 0x1c6: case 0x3c6: simd(0xc6); return;
     case 0x1c7: case 0x3c7: decodeModrm();
       switch (mrmReg()) {
         case 1: if (eaIsReg()) { ud(); return; } cmpxchg8b(); return;
@@ -1086,6 +1116,7 @@ export function dispatch(idx: u32): void {
     case 0x1e3: case 0x3e3: simd(0xe3); return;
     case 0x1e4: case 0x3e4: simd(0xe4); return;
     case 0x1e5: case 0x3e5: simd(0xe5); return;
+    case 0x1e6: case 0x3e6: simd(0xe6); return;
     case 0x1e7: case 0x3e7: simd(0xe7); return;
     case 0x1e8: case 0x3e8: simd(0xe8); return;
     case 0x1e9: case 0x3e9: simd(0xe9); return;

@@ -3,21 +3,37 @@ import { decodeModrm, eaIsReg, mrmReg } from '../cpu/decode';
 import { ud } from '../cpu/fault';
 import { simdPrefix, mmxBegin, sseBegin, sseMmxBegin, aligned16 } from '../simd/state';
 import {
+  comis,
+  cvtdq2pd,
+  cvtfp,
+  cvtp2pi,
+  cvtpi2p,
+  cvts2si,
+  cvtsi2s,
+  cvtx,
   emms,
+  farith,
+  fcmp,
   maskmov,
   mov_VW,
   mov_WV,
   movd_from,
   movd_to,
   movdq2q,
+  movlh_MV,
+  movlh_VW,
+  movmsk,
   movq2dq,
   movq_PQ,
   movq_QP,
   movq_VW,
   movq_WV,
+  movs_VW,
+  movs_WV,
   pextrw,
   pinsrw,
   pint,
+  plogic,
   pmovmskb,
   ppack,
   pshift,
@@ -28,6 +44,8 @@ import {
   pshufxw,
   punpckh,
   punpckl,
+  shufp,
+  unpck,
 } from '../simd/index';
 
 // op: the second opcode byte (0F op); the case key is op << 2 | prefix (0 none, 1 66, 2 F3, 3 F2)
@@ -41,6 +59,14 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; mov_VW();
       return;
+    case 0x42: // 0F 10 F3: MOVSS
+      decodeModrm();
+      if (!sseBegin()) return; movs_VW(false);
+      return;
+    case 0x43: // 0F 10 F2: MOVSD
+      decodeModrm();
+      if (!sseBegin()) return; movs_VW(true);
+      return;
     case 0x44: // 0F 11: MOVUPS
       decodeModrm();
       if (!sseBegin()) return; mov_WV();
@@ -48,6 +74,62 @@ export function simd(op: u32): void {
     case 0x45: // 0F 11 66: MOVUPD
       decodeModrm();
       if (!sseBegin()) return; mov_WV();
+      return;
+    case 0x46: // 0F 11 F3: MOVSS
+      decodeModrm();
+      if (!sseBegin()) return; movs_WV(false);
+      return;
+    case 0x47: // 0F 11 F2: MOVSD
+      decodeModrm();
+      if (!sseBegin()) return; movs_WV(true);
+      return;
+    case 0x48: // 0F 12: MOVLPS
+      decodeModrm();
+      if (!sseBegin()) return; movlh_VW(false);
+      return;
+    case 0x49: // 0F 12 66: MOVLPD
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_VW(false);
+      return;
+    case 0x4c: // 0F 13: MOVLPS
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_MV(false);
+      return;
+    case 0x4d: // 0F 13 66: MOVLPD
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_MV(false);
+      return;
+    case 0x50: // 0F 14: UNPCKLPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; unpck(false, false);
+      return;
+    case 0x51: // 0F 14 66: UNPCKLPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; unpck(true, false);
+      return;
+    case 0x54: // 0F 15: UNPCKHPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; unpck(false, true);
+      return;
+    case 0x55: // 0F 15 66: UNPCKHPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; unpck(true, true);
+      return;
+    case 0x58: // 0F 16: MOVHPS
+      decodeModrm();
+      if (!sseBegin()) return; movlh_VW(true);
+      return;
+    case 0x59: // 0F 16 66: MOVHPD
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_VW(true);
+      return;
+    case 0x5c: // 0F 17: MOVHPS
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_MV(true);
+      return;
+    case 0x5d: // 0F 17 66: MOVHPD
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; movlh_MV(true);
       return;
     case 0xa0: // 0F 28: MOVAPS
       decodeModrm();
@@ -64,6 +146,274 @@ export function simd(op: u32): void {
     case 0xa5: // 0F 29 66: MOVAPD
       decodeModrm();
       if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; mov_WV();
+      return;
+    case 0xa8: // 0F 2A: CVTPI2PS
+      decodeModrm();
+      if (!sseMmxBegin(eaIsReg())) return; cvtpi2p(false);
+      return;
+    case 0xa9: // 0F 2A 66: CVTPI2PD
+      decodeModrm();
+      if (!sseMmxBegin(eaIsReg())) return; cvtpi2p(true);
+      return;
+    case 0xaa: // 0F 2A F3: CVTSI2SS
+      decodeModrm();
+      if (!sseBegin()) return; cvtsi2s(false);
+      return;
+    case 0xab: // 0F 2A F2: CVTSI2SD
+      decodeModrm();
+      if (!sseBegin()) return; cvtsi2s(true);
+      return;
+    case 0xac: // 0F 2B: MOVNTPS
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; mov_WV();
+      return;
+    case 0xad: // 0F 2B 66: MOVNTPD
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; mov_WV();
+      return;
+    case 0xb0: // 0F 2C: CVTTPS2PI
+      decodeModrm();
+      if (!sseMmxBegin(true)) return; cvtp2pi(false, true);
+      return;
+    case 0xb1: // 0F 2C 66: CVTTPD2PI
+      decodeModrm();
+      if (!sseMmxBegin(true)) return; if (!eaIsReg() && !aligned16()) return; cvtp2pi(true, true);
+      return;
+    case 0xb2: // 0F 2C F3: CVTTSS2SI
+      decodeModrm();
+      if (!sseBegin()) return; cvts2si(false, true);
+      return;
+    case 0xb3: // 0F 2C F2: CVTTSD2SI
+      decodeModrm();
+      if (!sseBegin()) return; cvts2si(true, true);
+      return;
+    case 0xb4: // 0F 2D: CVTPS2PI
+      decodeModrm();
+      if (!sseMmxBegin(true)) return; cvtp2pi(false, false);
+      return;
+    case 0xb5: // 0F 2D 66: CVTPD2PI
+      decodeModrm();
+      if (!sseMmxBegin(true)) return; if (!eaIsReg() && !aligned16()) return; cvtp2pi(true, false);
+      return;
+    case 0xb6: // 0F 2D F3: CVTSS2SI
+      decodeModrm();
+      if (!sseBegin()) return; cvts2si(false, false);
+      return;
+    case 0xb7: // 0F 2D F2: CVTSD2SI
+      decodeModrm();
+      if (!sseBegin()) return; cvts2si(true, false);
+      return;
+    case 0xb8: // 0F 2E: UCOMISS
+      decodeModrm();
+      if (!sseBegin()) return; comis(false, false);
+      return;
+    case 0xb9: // 0F 2E 66: UCOMISD
+      decodeModrm();
+      if (!sseBegin()) return; comis(true, false);
+      return;
+    case 0xbc: // 0F 2F: COMISS
+      decodeModrm();
+      if (!sseBegin()) return; comis(false, true);
+      return;
+    case 0xbd: // 0F 2F 66: COMISD
+      decodeModrm();
+      if (!sseBegin()) return; comis(true, true);
+      return;
+    case 0x140: // 0F 50: MOVMSKPS
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; movmsk(false);
+      return;
+    case 0x141: // 0F 50 66: MOVMSKPD
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; movmsk(true);
+      return;
+    case 0x144: // 0F 51: SQRTPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 6);
+      return;
+    case 0x145: // 0F 51 66: SQRTPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 6);
+      return;
+    case 0x146: // 0F 51 F3: SQRTSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 6);
+      return;
+    case 0x147: // 0F 51 F2: SQRTSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 6);
+      return;
+    case 0x148: // 0F 52: RSQRTPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 8);
+      return;
+    case 0x14a: // 0F 52 F3: RSQRTSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 8);
+      return;
+    case 0x14c: // 0F 53: RCPPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 7);
+      return;
+    case 0x14e: // 0F 53 F3: RCPSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 7);
+      return;
+    case 0x150: // 0F 54: ANDPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 0);
+      return;
+    case 0x151: // 0F 54 66: ANDPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 0);
+      return;
+    case 0x154: // 0F 55: ANDNPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 1);
+      return;
+    case 0x155: // 0F 55 66: ANDNPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 1);
+      return;
+    case 0x158: // 0F 56: ORPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 2);
+      return;
+    case 0x159: // 0F 56 66: ORPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 2);
+      return;
+    case 0x15c: // 0F 57: XORPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 3);
+      return;
+    case 0x15d: // 0F 57 66: XORPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 3);
+      return;
+    case 0x160: // 0F 58: ADDPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 0);
+      return;
+    case 0x161: // 0F 58 66: ADDPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 0);
+      return;
+    case 0x162: // 0F 58 F3: ADDSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 0);
+      return;
+    case 0x163: // 0F 58 F2: ADDSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 0);
+      return;
+    case 0x164: // 0F 59: MULPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 2);
+      return;
+    case 0x165: // 0F 59 66: MULPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 2);
+      return;
+    case 0x166: // 0F 59 F3: MULSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 2);
+      return;
+    case 0x167: // 0F 59 F2: MULSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 2);
+      return;
+    case 0x168: // 0F 5A: CVTPS2PD
+      decodeModrm();
+      if (!sseBegin()) return; cvtfp(0);
+      return;
+    case 0x169: // 0F 5A 66: CVTPD2PS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtfp(1);
+      return;
+    case 0x16a: // 0F 5A F3: CVTSS2SD
+      decodeModrm();
+      if (!sseBegin()) return; cvtfp(2);
+      return;
+    case 0x16b: // 0F 5A F2: CVTSD2SS
+      decodeModrm();
+      if (!sseBegin()) return; cvtfp(3);
+      return;
+    case 0x16c: // 0F 5B: CVTDQ2PS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(0);
+      return;
+    case 0x16d: // 0F 5B 66: CVTPS2DQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(1);
+      return;
+    case 0x16e: // 0F 5B F3: CVTTPS2DQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(2);
+      return;
+    case 0x170: // 0F 5C: SUBPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 1);
+      return;
+    case 0x171: // 0F 5C 66: SUBPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 1);
+      return;
+    case 0x172: // 0F 5C F3: SUBSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 1);
+      return;
+    case 0x173: // 0F 5C F2: SUBSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 1);
+      return;
+    case 0x174: // 0F 5D: MINPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 4);
+      return;
+    case 0x175: // 0F 5D 66: MINPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 4);
+      return;
+    case 0x176: // 0F 5D F3: MINSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 4);
+      return;
+    case 0x177: // 0F 5D F2: MINSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 4);
+      return;
+    case 0x178: // 0F 5E: DIVPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 3);
+      return;
+    case 0x179: // 0F 5E 66: DIVPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 3);
+      return;
+    case 0x17a: // 0F 5E F3: DIVSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 3);
+      return;
+    case 0x17b: // 0F 5E F2: DIVSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 3);
+      return;
+    case 0x17c: // 0F 5F: MAXPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(0, 5);
+      return;
+    case 0x17d: // 0F 5F 66: MAXPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; farith(1, 5);
+      return;
+    case 0x17e: // 0F 5F F3: MAXSS
+      decodeModrm();
+      if (!sseBegin()) return; farith(2, 5);
+      return;
+    case 0x17f: // 0F 5F F2: MAXSD
+      decodeModrm();
+      if (!sseBegin()) return; farith(3, 5);
       return;
     case 0x180: // 0F 60: PUNPCKLBW
       decodeModrm();
@@ -304,6 +654,22 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; mov_WV();
       return;
+    case 0x308: // 0F C2: CMPPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; fcmp(0);
+      return;
+    case 0x309: // 0F C2 66: CMPPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; fcmp(1);
+      return;
+    case 0x30a: // 0F C2 F3: CMPSS
+      decodeModrm();
+      if (!sseBegin()) return; fcmp(2);
+      return;
+    case 0x30b: // 0F C2 F2: CMPSD
+      decodeModrm();
+      if (!sseBegin()) return; fcmp(3);
+      return;
     case 0x310: // 0F C4: PINSRW
       decodeModrm();
       if (!mmxBegin()) return; pinsrw(false);
@@ -319,6 +685,14 @@ export function simd(op: u32): void {
     case 0x315: // 0F C5 66: PEXTRW
       decodeModrm();
       if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pextrw(true);
+      return;
+    case 0x318: // 0F C6: SHUFPS
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; shufp(false);
+      return;
+    case 0x319: // 0F C6 66: SHUFPD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; shufp(true);
       return;
     case 0x344: // 0F D1: PSRLW
       decodeModrm();
@@ -491,6 +865,18 @@ export function simd(op: u32): void {
     case 0x395: // 0F E5 66: PMULHW
       decodeModrm();
       if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 33);
+      return;
+    case 0x399: // 0F E6 66: CVTTPD2DQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(4);
+      return;
+    case 0x39a: // 0F E6 F3: CVTDQ2PD
+      decodeModrm();
+      if (!sseBegin()) return; cvtdq2pd();
+      return;
+    case 0x39b: // 0F E6 F2: CVTPD2DQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(3);
       return;
     case 0x39c: // 0F E7: MOVNTQ
       decodeModrm();

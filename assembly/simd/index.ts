@@ -3,3 +3,7 @@ export * from './move';
 export * from './int';
 export * from './int-shift';
 export * from './int-pack';
+export * from './fp-move';
+export * from './fp';
+export * from './fp-compare';
+export * from './convert';
