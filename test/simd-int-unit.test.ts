@@ -33,8 +33,9 @@ const CODE = 0x100000;
 const DATA = 0x10000;
 const CR4_OSFXSR = 1 << 9;
 
-async function flat32(src: string, opts: { cr0?: number; cr4?: number; data?: Uint8Array; bits?: 16 | 32; ds?: [number, number, number] } = {}) {
-  const m = await Machine.create({ memory: 4 << 20, flat: true });
+interface Opts { cr0?: number; cr4?: number; data?: Uint8Array; at?: number; memory?: number; bits?: 16 | 32; ds?: [number, number, number] }
+async function flat32(src: string, opts: Opts = {}) {
+  const m = await Machine.create({ memory: opts.memory ?? 4 << 20, flat: true });
   const vectors: number[] = [];
   m.onException = (ex) => { vectors.push(ex.vector); return 'stop'; };
   const c = m.core;
@@ -48,7 +49,7 @@ async function flat32(src: string, opts: { cr0?: number; cr4?: number; data?: Ui
   c.set32(L.CR + 16, opts.cr4 ?? CR4_OSFXSR);
   c.setReg32(4, 0x9000);
   c.eip = CODE;
-  if (opts.data) m.writePhys(DATA, opts.data);
+  if (opts.data) m.writePhys(opts.at ?? DATA, opts.data);
   m.writePhys(CODE, assemble(`BITS ${opts.bits ?? 32}\nORG ${CODE}\n${src}\nhlt\n`));
   c.exports.stateChanged();
   return { m, vectors };
@@ -401,5 +402,60 @@ describe.runIf(hasNasm)('MMX/SSE2 integer checks (SDM Vol. 3B 22.25.3, Vol. 2 in
     q.m.run(1000n);
     expect(q.vectors).toEqual([]);
     expect([...q.m.core.ram().slice(DATA + 0xfffc, DATA + 0x10000)]).toEqual([0x11, 0xee, 0xee, 0x44]);
+  });
+});
+
+describe.runIf(hasNasm)('MMX/SSE2 lane arithmetic over every pair of edge values', () => {
+  // bytes: all 65536 pairs; words and doublewords: all pairs of 256 values around 0, the signed
+  // and unsigned limits and random ones
+  const words = [...Array(16).keys()].flatMap((k) => [k, 0x7ff8 + k, 0xfff0 + k, 0x0100 * k + 0x80, 0x8000 + k * 0x101, (rnd() & 0xffff)]);
+  const edges: Record<number, bigint[]> = {
+    1: [...Array(256).keys()].map(BigInt),
+    2: [...words, ...[...Array(256 - words.length)].map(() => BigInt(rnd() & 0xffff))].map(BigInt),
+    4: [...Array(256).keys()].map((k) => BigInt([k, 0x7ffffff0 + (k & 31), 0xfffffff0 + (k & 15), 0x80000000 + k, rnd()][k % 5]! >>> 0)),
+  };
+  const OPS: [string, number][] = [
+    ['PADDB', 1], ['PSUBB', 1], ['PADDSB', 1], ['PADDUSB', 1], ['PSUBSB', 1], ['PSUBUSB', 1], ['PCMPEQB', 1], ['PCMPGTB', 1],
+    ['PMINUB', 1], ['PMAXUB', 1], ['PAVGB', 1],
+    ['PADDW', 2], ['PSUBW', 2], ['PADDSW', 2], ['PADDUSW', 2], ['PSUBSW', 2], ['PSUBUSW', 2], ['PCMPEQW', 2], ['PCMPGTW', 2],
+    ['PMINSW', 2], ['PMAXSW', 2], ['PAVGW', 2], ['PMULLW', 2], ['PMULHW', 2], ['PMULHUW', 2],
+    ['PADDD', 4], ['PSUBD', 4], ['PCMPEQD', 4], ['PCMPGTD', 4],
+  ];
+  it(`${OPS.length} operations, 65536 lane pairs each, xmm and mm forms`, async () => {
+    const A = 0x200000, B = 0x240000, OUT = 0x300000, LEN = 0x40000; // 65536 pairs of up to 4 bytes
+    const src = OPS.map(([mn, sz], i) => {
+      const n = 65536 * sz;
+      const x = i % 2 === 0; // alternate the xmm and mm forms
+      const r = x ? 'xmm0' : 'mm0', ld = x ? 'movdqa' : 'movq', st = x ? 16 : 8;
+      return [`mov esi, ${A}`, `mov ecx, ${n / st}`, `mov edi, ${OUT + i * LEN}`, `l${i}: ${ld} ${r}, [esi]`, `${mn.toLowerCase()} ${r}, [esi + ${B - A}]`,
+        `${ld} [edi], ${r}`, `add esi, ${st}`, `add edi, ${st}`, `dec ecx`, `jnz l${i}`].join('\n');
+    }).join('\n');
+    // one run per lane size: the pairs in A and B, then the operations of that size
+    const bad: string[] = [];
+    const a = new Uint8Array(LEN), b = new Uint8Array(LEN);
+    // the program runs every operation on the same A/B: one machine per lane size
+    for (const sz of [1, 2, 4]) {
+      const v = edges[sz]!;
+      for (let k = 0; k < 65536; k++) { setLane(a, k, sz, v[k >> 8]!); setLane(b, k, sz, v[k & 255]!); }
+      const data = new Uint8Array(B - A + LEN);
+      data.set(a);
+      data.set(b, B - A);
+      const { m, vectors } = await flat32(src, { data, at: A, memory: 16 << 20 });
+      expect(m.run(100_000_000n).why).toBe('halted');
+      expect(vectors).toEqual([]);
+      const ram = m.core.ram();
+      OPS.forEach(([mn, osz], i) => {
+        if (osz !== sz) return;
+        const got = ram.subarray(OUT + i * LEN, OUT + i * LEN + 65536 * sz);
+        const want = BIN[mn]!(a.subarray(0, 65536 * sz), b.subarray(0, 65536 * sz), 65536 * sz, 0);
+        for (let k = 0; k < 65536; k++) {
+          if (got[k * sz] !== want[k * sz] || (sz > 1 && lane(got, k, sz) !== lane(want, k, sz))) {
+            bad.push(`${mn} ${lane(a, k, sz).toString(16)} ${lane(b, k, sz).toString(16)} -> ${lane(got, k, sz).toString(16)}, want ${lane(want, k, sz).toString(16)}`);
+            break;
+          }
+        }
+      });
+    }
+    expect(bad).toEqual([]);
   });
 });

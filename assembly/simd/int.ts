@@ -2,8 +2,8 @@
 // 11.4.3; Vol. 2 instruction pages PADDx, PADDSx, PADDUSx, PSUBx, PSUBSx, PSUBUSx, PCMPEQx,
 // PCMPGTx, PMINUB, PMAXUB, PMINSW, PMAXSW, PAVGB/W, PMULLW, PMULHW, PMULHUW, PMADDWD, PMULUDQ,
 // PSADBW, PAND, PANDN, POR, PXOR, EMMS). The operations work on one 64-bit half at a time: SWAR
-// (SIMD within a register) where carries can be kept inside the lanes, a loop over the lanes
-// otherwise. Each handler takes x: the SSE2 form (xmm, 128 bits) or the MMX form (mm, 64 bits).
+// (SIMD within a register: additions with the lanes' top bits masked, comparisons from the
+// borrow out of each lane) and a loop over the lanes for the multiplies and PSADBW. Each handler takes x: the SSE2 form (xmm, 128 bits) or the MMX form (mm, 64 bits).
 import { FPU_SW, FPU_TAG } from '../gen/layout';
 import { cr, CR0_EM, CR0_TS } from '../cpu/state';
 import { raise, ud, NM } from '../cpu/fault';
@@ -33,66 +33,62 @@ const H8: u64 = 0x8080808080808080;
 const H16: u64 = 0x8000800080008000;
 const H32: u64 = 0x8000000080000000;
 
-// lane-wise wrapping add and subtract (the top bit of each lane is added without its carry out)
+// Lane-wise arithmetic on a 64-bit half: h has the top bit of every w-bit lane set (H8, H16, H32).
+// wrapping add and subtract: the lanes' low bits are added with the top bits masked off, so no
+// carry leaves a lane; the top bits are then the XOR of both operands' and the carry into them
 @inline function addH(a: u64, b: u64, h: u64): u64 { return ((a & ~h) + (b & ~h)) ^ ((a ^ b) & h); }
 @inline function subH(a: u64, b: u64, h: u64): u64 { return ((a | h) - (b & ~h)) ^ ((a ^ ~b) & h); }
-// all ones in each w-bit lane where a == b: nz has the top bit of a lane set when that lane of
-// a ^ b is not zero; a 1 in the low bit of each equal lane times 2^w - 1 fills the lane
+// the top bit of each lane widened to the whole lane
+@inline function widen(top: u64, w: u32): u64 { return (top >> (w - 1)) * ((<u64>1 << w) - 1); }
+// the top bit of each lane where a < b unsigned: the borrow out of the lane's a - b
+@inline function ltU(a: u64, b: u64, h: u64): u64 { return ((~a & b) | (~(a ^ b) & subH(a, b, h))) & h; }
+// ... where a + b carries out of the lane
+@inline function carry(a: u64, b: u64, h: u64): u64 { return ((a & b) | ((a | b) & ~addH(a, b, h))) & h; }
+// all ones in each lane where a == b: nz has the top bit of a lane set when that lane of a ^ b is
+// not zero
 @inline function eqH(a: u64, b: u64, h: u64, w: u32): u64 {
   const d = a ^ b;
   const nz = (((d & ~h) + ~h) | d) & h;
-  return ((nz ^ h) >> (w - 1)) * ((<u64>1 << w) - 1);
+  return widen(nz ^ h, w);
 }
-
-@inline function sat8s(v: i32): i32 { return v < -128 ? -128 : v > 127 ? 127 : v; }
-@inline function sat16s(v: i32): i32 { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
-@inline function sat8u(v: i32): i32 { return v < 0 ? 0 : v > 255 ? 255 : v; }
-@inline function sat16u(v: i32): i32 { return v < 0 ? 0 : v > 65535 ? 65535 : v; }
-
-// one byte lane (a, b: 0-255)
-@inline function byteOp(op: u32, a: i32, b: i32): i32 {
-  const sa = (a << 24) >> 24, sb = (b << 24) >> 24;
-  switch (op) {
-    case ADDSB: return sat8s(sa + sb);
-    case ADDUSB: return sat8u(a + b);
-    case SUBSB: return sat8s(sa - sb);
-    case SUBUSB: return sat8u(a - b);
-    case CMPGTB: return sa > sb ? 0xff : 0;
-    case MINUB: return a < b ? a : b;
-    case MAXUB: return a > b ? a : b;
-    case AVGB: return (a + b + 1) >> 1;
-  }
-  return 0;
+// the unsigned and signed minimum or maximum (mx) of each lane
+@inline function minU(a: u64, b: u64, h: u64, w: u32, mx: bool): u64 {
+  const m = widen(ltU(a, b, h), w); // a < b
+  return mx ? (b & m) | (a & ~m) : (a & m) | (b & ~m);
 }
-// one word lane (a, b: 0-65535)
-@inline function wordOp(op: u32, a: i32, b: i32): i32 {
+// flipping the sign bits orders signed lanes as unsigned ones
+@inline function minS(a: u64, b: u64, h: u64, w: u32, mx: bool): u64 {
+  const m = widen(ltU(a ^ h, b ^ h, h), w);
+  return mx ? (b & m) | (a & ~m) : (a & m) | (b & ~m);
+}
+// signed saturation: where the operation overflowed (ov: top bits), the limit of a's sign
+// (a negative: 80..0, else 7F..F)
+@inline function satS(r: u64, a: u64, ov: u64, h: u64, w: u32): u64 {
+  const m = widen(ov, w);
+  return (r & ~m) | ((widen(a & h, w) ^ ~h) & m);
+}
+@inline function addS(a: u64, b: u64, h: u64, w: u32): u64 {
+  const r = addH(a, b, h);
+  return satS(r, a, ~(a ^ b) & (a ^ r) & h, h, w);
+}
+@inline function subS(a: u64, b: u64, h: u64, w: u32): u64 {
+  const r = subH(a, b, h);
+  return satS(r, a, (a ^ b) & (a ^ r) & h, h, w);
+}
+// PAVGB/PAVGW: (a + b + 1) >> 1 = (a | b) - ((a ^ b) >> 1), which never borrows out of a lane
+@inline function avg(a: u64, b: u64, h: u64): u64 { return (a | b) - (((a ^ b) >> 1) & ~h); }
+
+// the word multiplies, one lane at a time (a, b: 0-65535)
+@inline function mulWord(op: u32, a: i32, b: i32): i32 {
   const sa = (a << 16) >> 16, sb = (b << 16) >> 16;
-  switch (op) {
-    case ADDSW: return sat16s(sa + sb);
-    case ADDUSW: return sat16u(a + b);
-    case SUBSW: return sat16s(sa - sb);
-    case SUBUSW: return sat16u(a - b);
-    case CMPGTW: return sa > sb ? 0xffff : 0;
-    case MINSW: return sa < sb ? sa : sb;
-    case MAXSW: return sa > sb ? sa : sb;
-    case AVGW: return (a + b + 1) >> 1;
-    case MULLW: return sa * sb;
-    case MULHW: return (sa * sb) >> 16;
-    case MULHUW: return <i32>((<u32>a * <u32>b) >> 16);
-  }
-  return 0;
+  if (op == MULLW) return sa * sb;
+  if (op == MULHW) return (sa * sb) >> 16;
+  return <i32>((<u32>a * <u32>b) >> 16); // MULHUW
 }
-@inline function bytes(op: u32, d: u64, s: u64): u64 {
-  let r: u64 = 0;
-  for (let i: u64 = 0; i < 64; i += 8) {
-    r |= <u64>(<u32>byteOp(op, <i32>((d >> i) & 0xff), <i32>((s >> i) & 0xff)) & 0xff) << i;
-  }
-  return r;
-}
-@inline function words(op: u32, d: u64, s: u64): u64 {
+@inline function mulWords(op: u32, d: u64, s: u64): u64 {
   let r: u64 = 0;
   for (let i: u64 = 0; i < 64; i += 16) {
-    r |= <u64>(<u32>wordOp(op, <i32>((d >> i) & 0xffff), <i32>((s >> i) & 0xffff)) & 0xffff) << i;
+    r |= <u64>(<u32>mulWord(op, <i32>((d >> i) & 0xffff), <i32>((s >> i) & 0xffff)) & 0xffff) << i;
   }
   return r;
 }
@@ -116,11 +112,6 @@ const H32: u64 = 0x8000000080000000;
   }
   return <u64>t;
 }
-@inline function cmpgtd(d: u64, s: u64): u64 {
-  const lo: u64 = <i32>d > <i32>s ? 0xffffffff : 0;
-  const hi: u64 = <i32>(d >> 32) > <i32>(s >> 32) ? 0xffffffff00000000 : 0;
-  return lo | hi;
-}
 
 // one 64-bit half of the destination (d) and the source (s)
 function half(op: u32, d: u64, s: u64): u64 {
@@ -140,26 +131,26 @@ function half(op: u32, d: u64, s: u64): u64 {
     case CMPEQB: return eqH(d, s, H8, 8);
     case CMPEQW: return eqH(d, s, H16, 16);
     case CMPEQD: return eqH(d, s, H32, 32);
-    case CMPGTD: return cmpgtd(d, s);
-    case ADDSB: return bytes(ADDSB, d, s);
-    case ADDUSB: return bytes(ADDUSB, d, s);
-    case SUBSB: return bytes(SUBSB, d, s);
-    case SUBUSB: return bytes(SUBUSB, d, s);
-    case CMPGTB: return bytes(CMPGTB, d, s);
-    case MINUB: return bytes(MINUB, d, s);
-    case MAXUB: return bytes(MAXUB, d, s);
-    case AVGB: return bytes(AVGB, d, s);
-    case ADDSW: return words(ADDSW, d, s);
-    case ADDUSW: return words(ADDUSW, d, s);
-    case SUBSW: return words(SUBSW, d, s);
-    case SUBUSW: return words(SUBUSW, d, s);
-    case CMPGTW: return words(CMPGTW, d, s);
-    case MINSW: return words(MINSW, d, s);
-    case MAXSW: return words(MAXSW, d, s);
-    case AVGW: return words(AVGW, d, s);
-    case MULLW: return words(MULLW, d, s);
-    case MULHW: return words(MULHW, d, s);
-    case MULHUW: return words(MULHUW, d, s);
+    case CMPGTB: return widen(ltU(s ^ H8, d ^ H8, H8), 8);
+    case CMPGTW: return widen(ltU(s ^ H16, d ^ H16, H16), 16);
+    case CMPGTD: return widen(ltU(s ^ H32, d ^ H32, H32), 32);
+    case ADDSB: return addS(d, s, H8, 8);
+    case ADDSW: return addS(d, s, H16, 16);
+    case SUBSB: return subS(d, s, H8, 8);
+    case SUBSW: return subS(d, s, H16, 16);
+    case ADDUSB: return addH(d, s, H8) | widen(carry(d, s, H8), 8);
+    case ADDUSW: return addH(d, s, H16) | widen(carry(d, s, H16), 16);
+    case SUBUSB: return subH(d, s, H8) & ~widen(ltU(d, s, H8), 8);
+    case SUBUSW: return subH(d, s, H16) & ~widen(ltU(d, s, H16), 16);
+    case MINUB: return minU(d, s, H8, 8, false);
+    case MAXUB: return minU(d, s, H8, 8, true);
+    case MINSW: return minS(d, s, H16, 16, false);
+    case MAXSW: return minS(d, s, H16, 16, true);
+    case AVGB: return avg(d, s, H8);
+    case AVGW: return avg(d, s, H16);
+    case MULLW: return mulWords(MULLW, d, s);
+    case MULHW: return mulWords(MULHW, d, s);
+    case MULHUW: return mulWords(MULHUW, d, s);
     case MADDWD: return madd(d, s);
     case MULUDQ: return (d & 0xffffffff) * (s & 0xffffffff);
     case SADBW: return sad(d, s);
