@@ -14,18 +14,36 @@ import {
   emms,
   farith,
   fcmp,
+  maskmov,
   mov_VW,
   mov_WV,
   movd_from,
   movd_to,
+  movdq2q,
   movlh_MV,
   movlh_VW,
   movmsk,
+  movq2dq,
   movq_PQ,
   movq_QP,
+  movq_VW,
+  movq_WV,
   movs_VW,
   movs_WV,
+  pextrw,
+  pinsrw,
+  pint,
   plogic,
+  pmovmskb,
+  ppack,
+  pshift,
+  pshiftdq,
+  pshifti,
+  pshufd,
+  pshufw,
+  pshufxw,
+  punpckh,
+  punpckl,
   shufp,
   unpck,
 } from '../simd/index';
@@ -397,6 +415,110 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; farith(3, 5);
       return;
+    case 0x180: // 0F 60: PUNPCKLBW
+      decodeModrm();
+      if (!mmxBegin()) return; punpckl(false, 0);
+      return;
+    case 0x181: // 0F 60 66: PUNPCKLBW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckl(true, 0);
+      return;
+    case 0x184: // 0F 61: PUNPCKLWD
+      decodeModrm();
+      if (!mmxBegin()) return; punpckl(false, 1);
+      return;
+    case 0x185: // 0F 61 66: PUNPCKLWD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckl(true, 1);
+      return;
+    case 0x188: // 0F 62: PUNPCKLDQ
+      decodeModrm();
+      if (!mmxBegin()) return; punpckl(false, 2);
+      return;
+    case 0x189: // 0F 62 66: PUNPCKLDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckl(true, 2);
+      return;
+    case 0x18c: // 0F 63: PACKSSWB
+      decodeModrm();
+      if (!mmxBegin()) return; ppack(false, 0);
+      return;
+    case 0x18d: // 0F 63 66: PACKSSWB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; ppack(true, 0);
+      return;
+    case 0x190: // 0F 64: PCMPGTB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 23);
+      return;
+    case 0x191: // 0F 64 66: PCMPGTB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 23);
+      return;
+    case 0x194: // 0F 65: PCMPGTW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 24);
+      return;
+    case 0x195: // 0F 65 66: PCMPGTW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 24);
+      return;
+    case 0x198: // 0F 66: PCMPGTD
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 25);
+      return;
+    case 0x199: // 0F 66 66: PCMPGTD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 25);
+      return;
+    case 0x19c: // 0F 67: PACKUSWB
+      decodeModrm();
+      if (!mmxBegin()) return; ppack(false, 1);
+      return;
+    case 0x19d: // 0F 67 66: PACKUSWB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; ppack(true, 1);
+      return;
+    case 0x1a0: // 0F 68: PUNPCKHBW
+      decodeModrm();
+      if (!mmxBegin()) return; punpckh(false, 0);
+      return;
+    case 0x1a1: // 0F 68 66: PUNPCKHBW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckh(true, 0);
+      return;
+    case 0x1a4: // 0F 69: PUNPCKHWD
+      decodeModrm();
+      if (!mmxBegin()) return; punpckh(false, 1);
+      return;
+    case 0x1a5: // 0F 69 66: PUNPCKHWD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckh(true, 1);
+      return;
+    case 0x1a8: // 0F 6A: PUNPCKHDQ
+      decodeModrm();
+      if (!mmxBegin()) return; punpckh(false, 2);
+      return;
+    case 0x1a9: // 0F 6A 66: PUNPCKHDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckh(true, 2);
+      return;
+    case 0x1ac: // 0F 6B: PACKSSDW
+      decodeModrm();
+      if (!mmxBegin()) return; ppack(false, 2);
+      return;
+    case 0x1ad: // 0F 6B 66: PACKSSDW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; ppack(true, 2);
+      return;
+    case 0x1b1: // 0F 6C 66: PUNPCKLQDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckl(true, 3);
+      return;
+    case 0x1b5: // 0F 6D 66: PUNPCKHQDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; punpckh(true, 3);
+      return;
     case 0x1b8: // 0F 6E: MOVD
       decodeModrm();
       if (!mmxBegin()) return; movd_to(false);
@@ -417,6 +539,94 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; mov_VW();
       return;
+    case 0x1c0: // 0F 70: PSHUFW
+      decodeModrm();
+      if (!mmxBegin()) return; pshufw();
+      return;
+    case 0x1c1: // 0F 70 66: PSHUFD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshufd();
+      return;
+    case 0x1c2: // 0F 70 F3: PSHUFHW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshufxw(true);
+      return;
+    case 0x1c3: // 0F 70 F2: PSHUFLW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshufxw(false);
+      return;
+    case 0x1c4: // 0F 71: PSRLW PSRAW PSLLW
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 0, 1); return;
+        case 4: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 1, 1); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 2, 1); return;
+      }
+      break;
+    case 0x1c5: // 0F 71 66: PSRLW PSRAW PSLLW
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 0, 1); return;
+        case 4: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 1, 1); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 2, 1); return;
+      }
+      break;
+    case 0x1c8: // 0F 72: PSRLD PSRAD PSLLD
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 0, 2); return;
+        case 4: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 1, 2); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 2, 2); return;
+      }
+      break;
+    case 0x1c9: // 0F 72 66: PSRLD PSRAD PSLLD
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 0, 2); return;
+        case 4: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 1, 2); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 2, 2); return;
+      }
+      break;
+    case 0x1cc: // 0F 73: PSRLQ PSLLQ
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 0, 3); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pshifti(false, 2, 3); return;
+      }
+      break;
+    case 0x1cd: // 0F 73 66: PSRLQ PSLLQ PSRLDQ PSLLDQ
+      decodeModrm();
+      switch (mrmReg()) {
+        case 2: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 0, 3); return;
+        case 3: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshiftdq(false); return;
+        case 6: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshifti(true, 2, 3); return;
+        case 7: if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pshiftdq(true); return;
+      }
+      break;
+    case 0x1d0: // 0F 74: PCMPEQB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 20);
+      return;
+    case 0x1d1: // 0F 74 66: PCMPEQB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 20);
+      return;
+    case 0x1d4: // 0F 75: PCMPEQW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 21);
+      return;
+    case 0x1d5: // 0F 75 66: PCMPEQW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 21);
+      return;
+    case 0x1d8: // 0F 76: PCMPEQD
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 22);
+      return;
+    case 0x1d9: // 0F 76 66: PCMPEQD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 22);
+      return;
     case 0x1dc: // 0F 77: EMMS
       emms();
       return;
@@ -427,6 +637,10 @@ export function simd(op: u32): void {
     case 0x1f9: // 0F 7E 66: MOVD
       decodeModrm();
       if (!sseBegin()) return; movd_from(true);
+      return;
+    case 0x1fa: // 0F 7E F3: MOVQ
+      decodeModrm();
+      if (!sseBegin()) return; movq_VW();
       return;
     case 0x1fc: // 0F 7F: MOVQ
       decodeModrm();
@@ -456,6 +670,22 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; fcmp(3);
       return;
+    case 0x310: // 0F C4: PINSRW
+      decodeModrm();
+      if (!mmxBegin()) return; pinsrw(false);
+      return;
+    case 0x311: // 0F C4 66: PINSRW
+      decodeModrm();
+      if (!sseBegin()) return; pinsrw(true);
+      return;
+    case 0x314: // 0F C5: PEXTRW
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pextrw(false);
+      return;
+    case 0x315: // 0F C5 66: PEXTRW
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pextrw(true);
+      return;
     case 0x318: // 0F C6: SHUFPS
       decodeModrm();
       if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; shufp(false);
@@ -464,21 +694,177 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; shufp(true);
       return;
+    case 0x344: // 0F D1: PSRLW
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 0, 1);
+      return;
+    case 0x345: // 0F D1 66: PSRLW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 0, 1);
+      return;
+    case 0x348: // 0F D2: PSRLD
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 0, 2);
+      return;
+    case 0x349: // 0F D2 66: PSRLD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 0, 2);
+      return;
+    case 0x34c: // 0F D3: PSRLQ
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 0, 3);
+      return;
+    case 0x34d: // 0F D3 66: PSRLQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 0, 3);
+      return;
+    case 0x350: // 0F D4: PADDQ
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 7);
+      return;
+    case 0x351: // 0F D4 66: PADDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 7);
+      return;
+    case 0x354: // 0F D5: PMULLW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 32);
+      return;
+    case 0x355: // 0F D5 66: PMULLW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 32);
+      return;
+    case 0x359: // 0F D6 66: MOVQ
+      decodeModrm();
+      if (!sseBegin()) return; movq_WV();
+      return;
+    case 0x35a: // 0F D6 F3: MOVQ2DQ
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseMmxBegin(eaIsReg())) return; movq2dq();
+      return;
+    case 0x35b: // 0F D6 F2: MOVDQ2Q
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseMmxBegin(true)) return; movdq2q();
+      return;
+    case 0x35c: // 0F D7: PMOVMSKB
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; pmovmskb(false);
+      return;
+    case 0x35d: // 0F D7 66: PMOVMSKB
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; pmovmskb(true);
+      return;
+    case 0x360: // 0F D8: PSUBUSB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 18);
+      return;
+    case 0x361: // 0F D8 66: PSUBUSB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 18);
+      return;
+    case 0x364: // 0F D9: PSUBUSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 19);
+      return;
+    case 0x365: // 0F D9 66: PSUBUSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 19);
+      return;
+    case 0x368: // 0F DA: PMINUB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 26);
+      return;
+    case 0x369: // 0F DA 66: PMINUB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 26);
+      return;
     case 0x36c: // 0F DB: PAND
       decodeModrm();
-      if (!mmxBegin()) return; plogic(false, 0);
+      if (!mmxBegin()) return; pint(false, 0);
       return;
     case 0x36d: // 0F DB 66: PAND
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 0);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 0);
+      return;
+    case 0x370: // 0F DC: PADDUSB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 14);
+      return;
+    case 0x371: // 0F DC 66: PADDUSB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 14);
+      return;
+    case 0x374: // 0F DD: PADDUSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 15);
+      return;
+    case 0x375: // 0F DD 66: PADDUSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 15);
+      return;
+    case 0x378: // 0F DE: PMAXUB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 27);
+      return;
+    case 0x379: // 0F DE 66: PMAXUB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 27);
       return;
     case 0x37c: // 0F DF: PANDN
       decodeModrm();
-      if (!mmxBegin()) return; plogic(false, 1);
+      if (!mmxBegin()) return; pint(false, 1);
       return;
     case 0x37d: // 0F DF 66: PANDN
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 1);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 1);
+      return;
+    case 0x380: // 0F E0: PAVGB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 30);
+      return;
+    case 0x381: // 0F E0 66: PAVGB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 30);
+      return;
+    case 0x384: // 0F E1: PSRAW
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 1, 1);
+      return;
+    case 0x385: // 0F E1 66: PSRAW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 1, 1);
+      return;
+    case 0x388: // 0F E2: PSRAD
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 1, 2);
+      return;
+    case 0x389: // 0F E2 66: PSRAD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 1, 2);
+      return;
+    case 0x38c: // 0F E3: PAVGW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 31);
+      return;
+    case 0x38d: // 0F E3 66: PAVGW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 31);
+      return;
+    case 0x390: // 0F E4: PMULHUW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 34);
+      return;
+    case 0x391: // 0F E4 66: PMULHUW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 34);
+      return;
+    case 0x394: // 0F E5: PMULHW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 33);
+      return;
+    case 0x395: // 0F E5 66: PMULHW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 33);
       return;
     case 0x399: // 0F E6 66: CVTTPD2DQ
       decodeModrm();
@@ -492,21 +878,189 @@ export function simd(op: u32): void {
       decodeModrm();
       if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; cvtx(3);
       return;
+    case 0x39c: // 0F E7: MOVNTQ
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!mmxBegin()) return; movq_QP();
+      return;
+    case 0x39d: // 0F E7 66: MOVNTDQ
+      decodeModrm();
+      if (eaIsReg()) { ud(); return; } if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; mov_WV();
+      return;
+    case 0x3a0: // 0F E8: PSUBSB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 16);
+      return;
+    case 0x3a1: // 0F E8 66: PSUBSB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 16);
+      return;
+    case 0x3a4: // 0F E9: PSUBSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 17);
+      return;
+    case 0x3a5: // 0F E9 66: PSUBSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 17);
+      return;
+    case 0x3a8: // 0F EA: PMINSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 28);
+      return;
+    case 0x3a9: // 0F EA 66: PMINSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 28);
+      return;
     case 0x3ac: // 0F EB: POR
       decodeModrm();
-      if (!mmxBegin()) return; plogic(false, 2);
+      if (!mmxBegin()) return; pint(false, 2);
       return;
     case 0x3ad: // 0F EB 66: POR
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 2);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 2);
+      return;
+    case 0x3b0: // 0F EC: PADDSB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 12);
+      return;
+    case 0x3b1: // 0F EC 66: PADDSB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 12);
+      return;
+    case 0x3b4: // 0F ED: PADDSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 13);
+      return;
+    case 0x3b5: // 0F ED 66: PADDSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 13);
+      return;
+    case 0x3b8: // 0F EE: PMAXSW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 29);
+      return;
+    case 0x3b9: // 0F EE 66: PMAXSW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 29);
       return;
     case 0x3bc: // 0F EF: PXOR
       decodeModrm();
-      if (!mmxBegin()) return; plogic(false, 3);
+      if (!mmxBegin()) return; pint(false, 3);
       return;
     case 0x3bd: // 0F EF 66: PXOR
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 3);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 3);
+      return;
+    case 0x3c4: // 0F F1: PSLLW
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 2, 1);
+      return;
+    case 0x3c5: // 0F F1 66: PSLLW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 2, 1);
+      return;
+    case 0x3c8: // 0F F2: PSLLD
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 2, 2);
+      return;
+    case 0x3c9: // 0F F2 66: PSLLD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 2, 2);
+      return;
+    case 0x3cc: // 0F F3: PSLLQ
+      decodeModrm();
+      if (!mmxBegin()) return; pshift(false, 2, 3);
+      return;
+    case 0x3cd: // 0F F3 66: PSLLQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pshift(true, 2, 3);
+      return;
+    case 0x3d0: // 0F F4: PMULUDQ
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 36);
+      return;
+    case 0x3d1: // 0F F4 66: PMULUDQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 36);
+      return;
+    case 0x3d4: // 0F F5: PMADDWD
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 35);
+      return;
+    case 0x3d5: // 0F F5 66: PMADDWD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 35);
+      return;
+    case 0x3d8: // 0F F6: PSADBW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 37);
+      return;
+    case 0x3d9: // 0F F6 66: PSADBW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 37);
+      return;
+    case 0x3dc: // 0F F7: MASKMOVQ
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!mmxBegin()) return; maskmov(false);
+      return;
+    case 0x3dd: // 0F F7 66: MASKMOVDQU
+      decodeModrm();
+      if (!eaIsReg()) { ud(); return; } if (!sseBegin()) return; maskmov(true);
+      return;
+    case 0x3e0: // 0F F8: PSUBB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 8);
+      return;
+    case 0x3e1: // 0F F8 66: PSUBB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 8);
+      return;
+    case 0x3e4: // 0F F9: PSUBW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 9);
+      return;
+    case 0x3e5: // 0F F9 66: PSUBW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 9);
+      return;
+    case 0x3e8: // 0F FA: PSUBD
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 10);
+      return;
+    case 0x3e9: // 0F FA 66: PSUBD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 10);
+      return;
+    case 0x3ec: // 0F FB: PSUBQ
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 11);
+      return;
+    case 0x3ed: // 0F FB 66: PSUBQ
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 11);
+      return;
+    case 0x3f0: // 0F FC: PADDB
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 4);
+      return;
+    case 0x3f1: // 0F FC 66: PADDB
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 4);
+      return;
+    case 0x3f4: // 0F FD: PADDW
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 5);
+      return;
+    case 0x3f5: // 0F FD 66: PADDW
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 5);
+      return;
+    case 0x3f8: // 0F FE: PADDD
+      decodeModrm();
+      if (!mmxBegin()) return; pint(false, 6);
+      return;
+    case 0x3f9: // 0F FE 66: PADDD
+      decodeModrm();
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 6);
       return;
   }
   ud();
