@@ -60,8 +60,12 @@ export async function genSimd() {
     let s = '';
     if (r.memOnly) s += 'if (eaIsReg()) { ud(); return; } ';
     if (r.regOnly) s += 'if (!eaIsReg()) { ud(); return; } ';
+    // a misaligned operand of an SSE form with an MMX register (CVTPD2PI) faults before the x87
+    // checks and the transition (the CPU's order: TOP and the tags are left alone)
+    const alignFirst = r.aligned && r.mixed;
+    if (alignFirst) s += 'if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; ';
     s += r.flags.includes('X') ? '' : r.mmx ? 'if (!mmxBegin()) return; ' : r.mixed ? `if (!sseMmxBegin(${r.mmReg ? 'true' : 'eaIsReg()'})) return; ` : 'if (!sseBegin()) return; ';
-    if (r.aligned) s += 'if (!eaIsReg() && !aligned16()) return; ';
+    if (r.aligned && !alignFirst) s += 'if (!eaIsReg() && !aligned16()) return; ';
     return s + r.h + ';';
   };
   const keys = new Map();

@@ -33,7 +33,6 @@ import {
   pextrw,
   pinsrw,
   pint,
-  plogic,
   pmovmskb,
   ppack,
   pshift,
@@ -177,7 +176,7 @@ export function simd(op: u32): void {
       return;
     case 0xb1: // 0F 2C 66: CVTTPD2PI
       decodeModrm();
-      if (!sseMmxBegin(true)) return; if (!eaIsReg() && !aligned16()) return; cvtp2pi(true, true);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; if (!sseMmxBegin(true)) return; cvtp2pi(true, true);
       return;
     case 0xb2: // 0F 2C F3: CVTTSS2SI
       decodeModrm();
@@ -193,7 +192,7 @@ export function simd(op: u32): void {
       return;
     case 0xb5: // 0F 2D 66: CVTPD2PI
       decodeModrm();
-      if (!sseMmxBegin(true)) return; if (!eaIsReg() && !aligned16()) return; cvtp2pi(true, false);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; if (!sseMmxBegin(true)) return; cvtp2pi(true, false);
       return;
     case 0xb6: // 0F 2D F3: CVTSS2SI
       decodeModrm();
@@ -261,35 +260,35 @@ export function simd(op: u32): void {
       return;
     case 0x150: // 0F 54: ANDPS
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 0);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 0);
       return;
     case 0x151: // 0F 54 66: ANDPD
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 0);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 0);
       return;
     case 0x154: // 0F 55: ANDNPS
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 1);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 1);
       return;
     case 0x155: // 0F 55 66: ANDNPD
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 1);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 1);
       return;
     case 0x158: // 0F 56: ORPS
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 2);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 2);
       return;
     case 0x159: // 0F 56 66: ORPD
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 2);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 2);
       return;
     case 0x15c: // 0F 57: XORPS
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 3);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 3);
       return;
     case 0x15d: // 0F 57 66: XORPD
       decodeModrm();
-      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; plogic(true, 3);
+      if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; pint(true, 3);
       return;
     case 0x160: // 0F 58: ADDPS
       decodeModrm();
