@@ -52,7 +52,7 @@ export async function genSimd() {
   const handlers = [...new Set(rows.map((r) => r.h.replace(/[<(].*/, '')))].sort();
   let d = head;
   d += "import { decodeModrm, eaIsReg, mrmReg } from '../cpu/decode';\nimport { ud } from '../cpu/fault';\n";
-  d += "import { simdPrefix, mmxBegin, sseBegin, sseMmxBegin, aligned16 } from '../simd/state';\n";
+  d += "import { simdPrefix, mmxBegin, sseBegin, sseMmxBegin, sseMmxAligned, aligned16 } from '../simd/state';\n";
   d += `import {\n${handlers.map((h) => `  ${h},`).join('\n')}\n} from '../simd/index';\n\n`;
   d += '// op: the second opcode byte (0F op); the case key is op << 2 | prefix (0 none, 1 66, 2 F3, 3 F2)\n';
   d += 'export function simd(op: u32): void {\n  switch ((op << 2) | simdPrefix()) {\n';
@@ -60,12 +60,11 @@ export async function genSimd() {
     let s = '';
     if (r.memOnly) s += 'if (eaIsReg()) { ud(); return; } ';
     if (r.regOnly) s += 'if (!eaIsReg()) { ud(); return; } ';
-    // a misaligned operand of an SSE form with an MMX register (CVTPD2PI) faults before the x87
-    // checks and the transition (the CPU's order: TOP and the tags are left alone)
-    const alignFirst = r.aligned && r.mixed;
-    if (alignFirst) s += 'if (!sseBegin()) return; if (!eaIsReg() && !aligned16()) return; ';
-    s += r.flags.includes('X') ? '' : r.mmx ? 'if (!mmxBegin()) return; ' : r.mixed ? `if (!sseMmxBegin(${r.mmReg ? 'true' : 'eaIsReg()'})) return; ` : 'if (!sseBegin()) return; ';
-    if (r.aligned && !alignFirst) s += 'if (!eaIsReg() && !aligned16()) return; ';
+    // an SSE form with an MMX register and an aligned m128 (CVTPD2PI): #MF, then the alignment
+    // #GP, then the x87-to-MMX transition (the CPU's order)
+    const alignMixed = r.aligned && r.mixed;
+    s += r.flags.includes('X') ? '' : r.mmx ? 'if (!mmxBegin()) return; ' : alignMixed ? 'if (!sseMmxAligned()) return; ' : r.mixed ? `if (!sseMmxBegin(${r.mmReg ? 'true' : 'eaIsReg()'})) return; ` : 'if (!sseBegin()) return; ';
+    if (r.aligned && !alignMixed) s += 'if (!eaIsReg() && !aligned16()) return; ';
     return s + r.h + ';';
   };
   const keys = new Map();
