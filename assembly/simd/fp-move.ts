@@ -2,7 +2,7 @@
 // form), MOVLPS/MOVHLPS, MOVLPD, MOVHPS/MOVLHPS, MOVHPD, UNPCKLPS/UNPCKHPS, UNPCKLPD/UNPCKHPD,
 // MOVMSKPS/MOVMSKPD, SHUFPS/SHUFPD; Vol. 1 10.4.1 and 11.4.1). None of them raises a SIMD
 // floating-point exception: the values are moved as bit patterns. MOVAPS/MOVUPS/MOVNTPS and the
-// PD forms are mov_VW/mov_WV (move.ts); ANDPS..XORPS are plogic (int.ts).
+// PD forms are mov_VW/mov_WV (move.ts); ANDPS..XORPS are pint 0-3 (int.ts).
 import { eaIsReg, fetch8 } from '../cpu/decode';
 import { aborted } from '../cpu/fault';
 import { setReg32 } from '../cpu/state';

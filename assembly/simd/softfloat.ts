@@ -27,17 +27,46 @@
 //   rcp32(a: u32): u32  rsqrt32(a: u32): u32                   RCPSS / RSQRTSS approximations
 // "a" is always the first (destination) operand, "b" the second (source).
 //
+// Behaviour, as the SDM states it and as verified bit for bit on the reference host (an AMD EPYC,
+// x86-64 with SSE2; see test/sse-softfloat.test.ts and its generator):
+//  - NaNs (Vol. 1 table 4-7): one NaN operand -> that NaN made quiet; two -> the first operand's;
+//    IE for an SNaN operand; invalid without NaN operands -> the QNaN floating-point indefinite
+//    (0xFFC00000 / 0xFFF8000000000000). IE for inf-inf, 0*inf, 0/0, inf/inf and the square root
+//    of a negative nonzero value (sqrt(-0) = -0). ZE for a finite nonzero value divided by zero.
+//  - Pre-computation exceptions: a NaN operand, an invalid operation or a division by zero
+//    suppresses DE for a denormal operand (IE/ZE take precedence, 11.5.2.1). DE is raised for a
+//    denormal operand otherwise (also by MIN/MAX, CMP, COMI, CVTSS2SD, CVTSD2SS), never with DAZ
+//    (the operand reads as a zero of its sign; MIN/MAX then return that zero, even when the other
+//    operand is a NaN), never by CVT(T)SS2SI/CVT(T)SD2SI (DAZ does apply to their operand).
+//  - Post-computation: tininess is detected after rounding (the value rounded to the full
+//    precision with an unbounded exponent is below the smallest normal). Masked underflow: UE
+//    and PE when the tiny result is inexact; FTZ (effective only while UM is masked) returns a
+//    zero of the result's sign and sets UE and PE for every tiny result. Unmasked underflow: UE,
+//    and PE when the full-precision rounding (the x87-style exponent-wrapped result) is inexact.
+//    Masked overflow: OE and PE, infinity or the largest finite value by rounding mode; unmasked:
+//    OE, and PE when the full-precision rounding is inexact.
+//  - MIN/MAX: dest = a < b ? a : b (a > b for MAX); a NaN operand of either kind raises IE and
+//    returns the source b, as do two zeros of any signs. CMP: LT LE NLT NLE (and COMISS) signal
+//    IE for any NaN, EQ UNORD NEQ ORD (and UCOMISS) only for an SNaN.
+//  - CVT*2SI: NaN or out of range -> 0x80000000 with IE; otherwise PE when inexact.
+//
 // Implementation: exact integer arithmetic on significands held in a u64 with the leading bit
 // at bit 63 and the bits below the rounding position jammed into bit 0 (sticky), rounded once
 // by roundPack in the current mode; 128-bit products as hi/lo pairs. Fast paths use wasm's
-// native f32/f64 operations (correctly rounded, round to nearest even) only when the result is
-// provably identical: round to nearest, normal or zero operands, normal or exact-zero result;
-// the inexact flag then comes from an error-free transform (TwoSum) or an exact integer test
-// on the odd parts of the significands. Single precision results computed in f64 and rounded
-// to f32 are exact for * (48-bit products) and correctly rounded for + - / sqrt (53 >= 2*24+2,
-// double rounding is innocuous).
+// native f32/f64 operations (correctly rounded, round to nearest even) when the result is
+// provably identical: normal or zero operands, a normal result outside the smallest binade
+// (a tiny value may round into it) or an exact zero. The inexact flag and, for the directed
+// rounding modes, the sign of the rounding error come from error-free transforms (TwoSum,
+// Dekker's product with a Veltkamp split, the exact remainder of a division, the exact square
+// of a root) or an exact integer test on the odd parts of the significands; a directed result
+// is then the nearest result or its neighbour. Single precision results computed in f64 and
+// rounded to f32 are exact for * (48-bit products) and correctly rounded for + - / sqrt
+// (53 >= 2*24+2: double rounding is innocuous).
 //
-// Deviations: see the notes at rcp32/rsqrt32 (approximation tables of the host CPU).
+// Deviation: RCPSS/RSQRTSS reproduce the reference host's approximation tables (AMD); Intel
+// processors return different (equally SDM-conformant) approximations. Everything else follows
+// the SDM rules above; where the SDM leaves the choice open (the precedence of DE, the flags of
+// the unmasked underflow response), the host's behaviour is implemented.
 
 export const SF_IE: u32 = 0x01;
 export const SF_DE: u32 = 0x02;
@@ -56,14 +85,12 @@ let rcMode: u32 = RN;
 let dazOn: bool = false;
 let ftzOn: bool = false; // FTZ and UM masked
 let masked: u32 = 0x3f; // IM..PM moved to bits 0-5
-let fastOk: bool = true;
 
 export function sfSetMode(mxcsr: u32): void {
   rcMode = (mxcsr >> 13) & 3;
   dazOn = (mxcsr & 0x40) != 0;
   masked = (mxcsr >> 7) & 0x3f;
   ftzOn = (mxcsr & 0x8000) != 0 && (masked & SF_UE) != 0;
-  fastOk = rcMode == RN;
 }
 
 const QNAN32: u32 = 0xffc00000; // QNaN floating-point indefinite
@@ -371,38 +398,108 @@ function divSlow(a: u64, b: u64, d: bool): u64 {
   return roundPack(neg, e, m, d);
 }
 
+// ---------------------------------------------------------------- fast paths
+// The native operation rounds to nearest. For a result r that is normal and outside the smallest
+// binade (a tiny value can round up into it), the directed roundings are r or its neighbour on
+// the side of the exact value: dir is the sign of (exact - r), nonzero (the caller returns
+// exact results itself). Returns 0 when the neighbour overflows (the caller takes the slow path).
+function adj64(r: u64, dir: f64): u64 {
+  sfFlags |= SF_PE;
+  const m = rcMode;
+  if (m == RN) return r;
+  const neg = (r >> 63) != 0;
+  const moves = dir > 0 ? m == RU || (m == RZ && neg) : m == RD || (m == RZ && !neg);
+  if (!moves) return r;
+  if ((dir > 0) != neg) {
+    const q = r + 1; // away from zero
+    return ((q >> 52) & 0x7ff) == 0x7ff ? 0 : q;
+  }
+  return r - 1;
+}
+function adj32(r: u32, dir: f64): u32 {
+  sfFlags |= SF_PE;
+  const m = rcMode;
+  if (m == RN) return r;
+  const neg = (r >> 31) != 0;
+  const moves = dir > 0 ? m == RU || (m == RZ && neg) : m == RD || (m == RZ && !neg);
+  if (!moves) return r;
+  if ((dir > 0) != neg) {
+    const q = r + 1;
+    return ((q >> 23) & 0xff) == 0xff ? 0 : q;
+  }
+  return r - 1;
+}
+// normal, outside the smallest binade, finite
+@inline function inner64(r: u64): bool { return (<u32>(r >> 52) & 0x7ff) - 2 < 0x7fd; }
+@inline function inner32(r: u32): bool { return ((r >> 23) & 0xff) - 2 < 0xfd; }
+// exponent within 2^-450..2^450: Dekker's product is exact (no overflow, no underflow)
+@inline function mid64(x: u64): bool { return (<u32>(x >> 52) & 0x7ff) - (1023 - 450) < 900; }
+// the rounding error of p = x * y, exactly (Veltkamp split, Dekker product)
+@inline function prodErr(x: f64, y: f64, p: f64): f64 {
+  let t = 134217729.0 * x;
+  const xh = t - (t - x), xl = x - xh;
+  t = 134217729.0 * y;
+  const yh = t - (t - y), yl = y - yh;
+  return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+}
+
+let fastHit: bool = false;
+function addFast64(x: f64, y: f64): u64 {
+  const s = x + y;
+  const r = reinterpret<u64>(s);
+  fastHit = true;
+  if (inner64(r)) {
+    const bb = s - x;
+    const err = (x - (s - bb)) + (y - bb); // TwoSum: exact
+    if (err == 0) return r;
+    const q = adj64(r, err);
+    if (q != 0) return q;
+  } else if ((r << 1) == 0 && rcMode == RN) return r; // exact cancellation or zeros
+  fastHit = false;
+  return 0;
+}
+function addFast32(x: f64, y: f64): u32 {
+  const s = x + y;
+  const rf = <f32>s;
+  const r = reinterpret<u32>(rf);
+  fastHit = true;
+  if (inner32(r)) {
+    const bb = s - x;
+    const err = (x - (s - bb)) + (y - bb);
+    const rd = <f64>rf;
+    if (rd == s) {
+      if (err == 0) return r;
+      const q = adj32(r, err);
+      if (q != 0) return q;
+    } else {
+      const q = adj32(r, s - rd); // |s - rd| exceeds |err|
+      if (q != 0) return q;
+    }
+  } else if (s == 0 && rcMode == RN) return r;
+  fastHit = false;
+  return 0;
+}
+
 // ---------------------------------------------------------------- public arithmetic, double
 export function add64(a: u64, b: u64): u64 {
-  if (fastOk && plain64(a) && plain64(b)) {
-    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
-    const s = x + y;
-    const r = reinterpret<u64>(s);
-    const e = <u32>(r >> 52) & 0x7ff;
-    if (e - 2 < 0x7fd) { // not the smallest binade (a tiny value may round to it)
-      const bb = s - x;
-      const err = (x - (s - bb)) + (y - bb);
-      if (err != 0) sfFlags |= SF_PE;
-      return r;
-    }
-    if ((r << 1) == 0) return r; // exact cancellation
+  if (addable64(a) && addable64(b)) {
+    const r = addFast64(reinterpret<f64>(a), reinterpret<f64>(b));
+    if (fastHit) return r;
   }
   return addSlow(a, b, false, true);
 }
 export function sub64(a: u64, b: u64): u64 {
-  if (fastOk && plain64(a) && plain64(b)) {
-    const x = reinterpret<f64>(a), y = -reinterpret<f64>(b);
-    const s = x + y;
-    const r = reinterpret<u64>(s);
-    const e = <u32>(r >> 52) & 0x7ff;
-    if (e - 2 < 0x7fd) { // not the smallest binade (a tiny value may round to it)
-      const bb = s - x;
-      const err = (x - (s - bb)) + (y - bb);
-      if (err != 0) sfFlags |= SF_PE;
-      return r;
-    }
-    if ((r << 1) == 0) return r;
+  if (addable64(a) && addable64(b)) {
+    const r = addFast64(reinterpret<f64>(a), -reinterpret<f64>(b));
+    if (fastHit) return r;
   }
   return addSlow(a, b, true, true);
+}
+
+// normal below 2^1023, or zero: TwoSum's intermediates cannot overflow
+@inline function addable64(x: u64): bool {
+  const e = <u32>(x >> 52) & 0x7ff;
+  return e - 1 < 0x7fd || (x << 1) == 0;
 }
 
 // odd part of a normal double's significand
@@ -412,35 +509,49 @@ export function sub64(a: u64, b: u64): u64 {
 }
 
 export function mul64(a: u64, b: u64): u64 {
-  if (fastOk && plain64(a) && plain64(b)) {
-    const p = reinterpret<f64>(a) * reinterpret<f64>(b);
+  if (plain64(a) && plain64(b)) {
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    const p = x * y;
     const r = reinterpret<u64>(p);
-    const e = <u32>(r >> 52) & 0x7ff;
-    if (e - 2 < 0x7fd) { // not the smallest binade (a tiny value may round to it)
-      if ((a << 1) != 0 && (b << 1) != 0) {
+    if (inner64(r)) {
+      if (rcMode == RN) {
         const oa = oddSig(a), ob = oddSig(b);
         // exact iff the product of the odd parts fits 53 bits
         const la = 64 - <i32>clz<u64>(oa), lb = 64 - <i32>clz<u64>(ob);
         if (la + lb > 54 || oa * ob >= 0x20000000000000) sfFlags |= SF_PE;
+        return r;
       }
-      return r;
-    }
-    if ((a << 1) == 0 || (b << 1) == 0) return r;
+      if (mid64(a) && mid64(b)) {
+        const err = prodErr(x, y, p);
+        if (err == 0) return r;
+        const q = adj64(r, err);
+        if (q != 0) return q;
+      }
+    } else if ((a << 1) == 0 || (b << 1) == 0) return r; // an exact zero
   }
   return mulSlow(a, b, true);
 }
 
 export function div64(a: u64, b: u64): u64 {
-  if (fastOk && plain64(a) && plain64(b) && (b << 1) != 0) {
-    const q = reinterpret<f64>(a) / reinterpret<f64>(b);
+  if (plain64(a) && plain64(b) && (b << 1) != 0) {
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    const q = x / y;
     const r = reinterpret<u64>(q);
-    const e = <u32>(r >> 52) & 0x7ff;
-    if (e - 2 < 0x7fd) { // not the smallest binade (a tiny value may round to it)
-      // exact iff the odd part of b divides the odd part of a
-      if ((a << 1) != 0 && oddSig(a) % oddSig(b) != 0) sfFlags |= SF_PE;
-      return r;
-    }
-    if ((a << 1) == 0) return r;
+    if (inner64(r)) {
+      if (rcMode == RN) {
+        // exact iff the odd part of b divides the odd part of a
+        if (oddSig(a) % oddSig(b) != 0) sfFlags |= SF_PE;
+        return r;
+      }
+      if (mid64(r) && mid64(b)) {
+        // remainder x - q*y, exactly: q*y = ph + pl, x - ph is exact (Sterbenz)
+        const ph = q * y;
+        const rem = (x - ph) - prodErr(q, y, ph);
+        if (rem == 0) return r;
+        const z = adj64(r, y > 0 ? rem : -rem);
+        if (z != 0) return z;
+      }
+    } else if ((a << 1) == 0) return r;
   }
   return divSlow(a, b, true);
 }
@@ -448,6 +559,7 @@ export function div64(a: u64, b: u64): u64 {
 // sqrt: the native square root (round to nearest) and an exact integer comparison of its square
 // with the operand decide inexactness and the direction for the directed rounding modes.
 export function sqrt64(a: u64): u64 {
+  if (a - 0x10000000000000 < 0x7fe0000000000000) return sqrtPos64(a); // positive normal
   denFlag = 0;
   if (isNaNx(a, true)) {
     preStop(isSNaNx(a, true) ? SF_IE : 0);
@@ -459,7 +571,18 @@ export function sqrt64(a: u64): u64 {
   if ((a >> 63) != 0) { preStop(SF_IE); return QNAN64; }
   if (preStop(f)) return 0;
   if ((a >> 52) == 0x7ff) return a;
+  return sqrtPos64(a);
+}
+function sqrtPos64(a: u64): u64 {
   const y = reinterpret<u64>(Math.sqrt(reinterpret<f64>(a)));
+  if (rcMode == RN) {
+    // exact iff the odd parts satisfy Y'^2 == X' (y is the nearest double to the root)
+    const oy = oddSig(y);
+    const xs = sigOf(a, true);
+    const ox = xs >> ctz<u64>(xs);
+    if (oy >= 0x8000000 || oy * oy != ox) sfFlags |= SF_PE;
+    return y;
+  }
   // y*y vs a: Y^2 * 2^(2ey-2150) vs X * 2^(ex-1075)
   const Y = (y & 0xfffffffffffff) | 0x10000000000000;
   const ey = <i32>(y >> 52);
@@ -482,68 +605,49 @@ export function sqrt64(a: u64): u64 {
 
 // ---------------------------------------------------------------- public arithmetic, single
 export function add32(a: u32, b: u32): u32 {
-  if (fastOk && plain32(a) && plain32(b)) {
-    const x = <f64>reinterpret<f32>(a), y = <f64>reinterpret<f32>(b);
-    const s = x + y;
-    const rf = <f32>s;
-    const r = reinterpret<u32>(rf);
-    const e = (r >> 23) & 0xff;
-    if (e - 2 < 0xfd) {
-      const bb = s - x;
-      const err = (x - (s - bb)) + (y - bb);
-      if (err != 0 || <f64>rf != s) sfFlags |= SF_PE;
-      return r;
-    }
-    if (s == 0) return r;
+  if (plain32(a) && plain32(b)) {
+    const r = addFast32(<f64>reinterpret<f32>(a), <f64>reinterpret<f32>(b));
+    if (fastHit) return r;
   }
   return <u32>addSlow(a, b, false, false);
 }
 export function sub32(a: u32, b: u32): u32 {
-  if (fastOk && plain32(a) && plain32(b)) {
-    const x = <f64>reinterpret<f32>(a), y = -<f64>reinterpret<f32>(b);
-    const s = x + y;
-    const rf = <f32>s;
-    const r = reinterpret<u32>(rf);
-    const e = (r >> 23) & 0xff;
-    if (e - 2 < 0xfd) {
-      const bb = s - x;
-      const err = (x - (s - bb)) + (y - bb);
-      if (err != 0 || <f64>rf != s) sfFlags |= SF_PE;
-      return r;
-    }
-    if (s == 0) return r;
+  if (plain32(a) && plain32(b)) {
+    const r = addFast32(<f64>reinterpret<f32>(a), -<f64>reinterpret<f32>(b));
+    if (fastHit) return r;
   }
   return <u32>addSlow(a, b, true, false);
 }
 export function mul32(a: u32, b: u32): u32 {
-  if (fastOk && plain32(a) && plain32(b)) {
+  if (plain32(a) && plain32(b)) {
     const p = <f64>reinterpret<f32>(a) * <f64>reinterpret<f32>(b); // exact
     const rf = <f32>p;
     const r = reinterpret<u32>(rf);
-    const e = (r >> 23) & 0xff;
-    if (e - 2 < 0xfd) {
-      if (<f64>rf != p) sfFlags |= SF_PE;
-      return r;
-    }
-    if (p == 0) return r;
+    if (inner32(r)) {
+      const rd = <f64>rf;
+      if (rd == p) return r;
+      const q = adj32(r, p - rd);
+      if (q != 0) return q;
+    } else if (p == 0) return r;
   }
   return <u32>mulSlow(a, b, false);
 }
 export function div32(a: u32, b: u32): u32 {
-  if (fastOk && plain32(a) && plain32(b) && (b << 1) != 0) {
+  if (plain32(a) && plain32(b) && (b << 1) != 0) {
     const x = <f64>reinterpret<f32>(a), y = <f64>reinterpret<f32>(b);
     const rf = <f32>(x / y);
     const r = reinterpret<u32>(rf);
-    const e = (r >> 23) & 0xff;
-    if (e - 2 < 0xfd) {
-      if (<f64>rf * y != x) sfFlags |= SF_PE; // the product is exact (48 bits)
-      return r;
-    }
-    if (x == 0) return r;
+    if (inner32(r)) {
+      const rem = x - <f64>rf * y; // exact: the product has 48 bits, then Sterbenz
+      if (rem == 0) return r;
+      const q = adj32(r, y > 0 ? rem : -rem);
+      if (q != 0) return q;
+    } else if (x == 0) return r;
   }
   return <u32>divSlow(a, b, false);
 }
 export function sqrt32(a: u32): u32 {
+  if (a - 0x800000 < 0x7f000000) return sqrtPos32(a); // positive normal
   denFlag = 0;
   if (isNaNx(a, false)) {
     preStop(isSNaNx(a, false) ? SF_IE : 0);
@@ -555,8 +659,12 @@ export function sqrt32(a: u32): u32 {
   if ((a1 >> 31) != 0) { preStop(SF_IE); return QNAN32; }
   if (preStop(f)) return 0;
   if ((a1 >> 23) == 0xff) return a1;
+  return sqrtPos32(a1);
+}
+// positive finite nonzero: the native root, then the exact square decides PE and the direction
+function sqrtPos32(a1: u32): u32 {
+  const rf = sqrt<f32>(reinterpret<f32>(a1)); // correctly rounded (to nearest)
   const x = <f64>reinterpret<f32>(a1);
-  const rf = <f32>Math.sqrt(x);
   const r = reinterpret<u32>(rf);
   const sq = <f64>rf * <f64>rf; // exact
   if (sq == x) return r;
@@ -677,13 +785,15 @@ export function cvt64to32(a: u64): u32 {
   if (preStop(denFlag)) return 0;
   if ((a1 << 1) == 0) return <u32>(a1 >> 32);
   if (((a1 >> 52) & 0x7ff) == 0x7ff) return <u32>(a1 >> 32) & 0xff800000;
-  if (fastOk && plain64(a1)) {
-    const rf = <f32>reinterpret<f64>(a1);
+  {
+    const x = reinterpret<f64>(a1);
+    const rf = <f32>x;
     const r = reinterpret<u32>(rf);
-    const e = (r >> 23) & 0xff;
-    if (e - 2 < 0xfd) {
-      if (<f64>rf != reinterpret<f64>(a1)) sfFlags |= SF_PE;
-      return r;
+    if (inner32(r)) {
+      const rd = <f64>rf;
+      if (rd == x) return r;
+      const q = adj32(r, x - rd);
+      if (q != 0) return q;
     }
   }
   return f64ToF32Round(a1);
@@ -692,13 +802,10 @@ export function cvt64to32(a: u64): u32 {
 export function i32to64(v: i32): u64 { return reinterpret<u64>(<f64>v); }
 export function i32to32(v: i32): u32 {
   const x = <f64>v;
-  if (fastOk) {
-    const rf = <f32>x;
-    if (<f64>rf != x) sfFlags |= SF_PE;
-    return reinterpret<u32>(rf);
-  }
-  if (v == 0) return 0;
-  return f64ToF32Round(reinterpret<u64>(x));
+  const rf = <f32>x;
+  const rd = <f64>rf;
+  if (rd == x) return reinterpret<u32>(rf);
+  return adj32(reinterpret<u32>(rf), x - rd); // |v| < 2^31: never overflows
 }
 
 function toInt(x: f64, truncate: bool): i32 {

@@ -59,6 +59,14 @@ export function sseMmxBegin(mmReg: bool): bool {
   mmxEnter();
   return true;
 }
+// the same for a form whose 128-bit memory operand must be aligned (CVTPD2PI, CVTTPD2PI): the
+// CPU raises #MF before the alignment #GP, and both before the transition
+export function sseMmxAligned(): bool {
+  if (!sseBegin() || !fpuPending()) return false;
+  if (!eaIsReg() && !aligned16()) return false;
+  mmxEnter();
+  return true;
+}
 @inline function mmxEnter(): void {
   store<u32>(FPU_SW, load<u32>(FPU_SW) & ~0x3800);
   store<u32>(FPU_TAG, 0xff);

@@ -45,10 +45,10 @@ row(0x0f2b, '', -1, 'MOVNTPS', 'Mps,Vps', 'mov_WV()');
 row(0x0f2b, '66', -1, 'MOVNTPD', 'Mpd,Vpd', 'mov_WV()');
 row(0x0f50, '', -1, 'MOVMSKPS', 'Gd,Ups', 'movmsk(false)');
 row(0x0f50, '66', -1, 'MOVMSKPD', 'Gd,Upd', 'movmsk(true)');
-// ANDPS ANDNPS ORPS XORPS and the PD forms: the bitwise operations of PAND PANDN POR PXOR
+// ANDPS ANDNPS ORPS XORPS and the PD forms: the bitwise operations of PAND PANDN POR PXOR (pint 0-3)
 for (const [op, m, k] of [[0x0f54, 'AND', 0], [0x0f55, 'ANDN', 1], [0x0f56, 'OR', 2], [0x0f57, 'XOR', 3]]) {
-  row(op, '', -1, m + 'PS', 'Vps,Wps', `plogic(true, ${k})`);
-  row(op, '66', -1, m + 'PD', 'Vpd,Wpd', `plogic(true, ${k})`);
+  row(op, '', -1, m + 'PS', 'Vps,Wps', `pint(true, ${k})`);
+  row(op, '66', -1, m + 'PD', 'Vpd,Wpd', `pint(true, ${k})`);
 }
 row(0x0fc6, '', -1, 'SHUFPS', 'Vps,Wps,Ib', 'shufp(false)');
 row(0x0fc6, '66', -1, 'SHUFPD', 'Vpd,Wpd,Ib', 'shufp(true)');
