@@ -169,5 +169,3 @@ export function pint(x: bool, op: u32): void {
     setMm(r, half(op, mm(r), sLo));
   }
 }
-// ANDPS/ANDNPS/ORPS/XORPS and the PD forms (tools/opcodes/simd-fp.mjs): the same bitwise operations
-export function plogic(x: bool, op: u32): void { pint(x, op); }
