@@ -459,3 +459,67 @@ describe.runIf(hasNasm)('MMX/SSE2 lane arithmetic over every pair of edge values
     expect(bad).toEqual([]);
   });
 });
+
+describe.runIf(hasNasm)('MMX/SSE2 integer memory operands: paging and 16-bit addresses', () => {
+  const HOLE = 0x50000; // a page that is not present
+  /** flat32 with paging: 0-4 MiB identity-mapped except HOLE; runs to HLT or the first exception */
+  async function paged(src: string) {
+    const { m, vectors } = await flat32(src, { data: new Uint8Array(0x50000 - DATA).fill(0xee) });
+    const c = m.core;
+    const PD = 0x200000, PT = 0x201000;
+    const pt = new Uint8Array(4096 + 4);
+    const dv = new DataView(pt.buffer);
+    for (let i = 0; i < 1024; i++) dv.setUint32(4 + 4 * i, (i << 12) === HOLE ? 0 : (i << 12) | 3, true);
+    dv.setUint32(0, PT | 3, true);
+    m.writePhys(PD, pt.subarray(0, 4));
+    m.writePhys(PT, pt.subarray(4));
+    c.set32(L.CR + 12, PD);
+    c.set32(L.CR, 0x80000031);
+    c.exports.stateChanged();
+    const errors: number[] = [];
+    m.onException = (ex) => { vectors.push(ex.vector); errors.push(ex.error ?? -1); return 'stop'; };
+    m.run(1000n);
+    return { m, vectors, errors, cr2: c.get32(L.CR + 8), ram: m.core.ram() };
+  }
+  const fill = (x: string) => `mov eax, 0x44332211\nmovd ${x}0, eax\nmov eax, 0x88776655\nmovd ${x}2, eax\npunpckldq ${x}0, ${x}2\n`;
+  const MASK_LO = 'pcmpeqb xmm1, xmm1\npsrldq xmm1, 8\n'; // bytes 0-7 selected
+  it('MASKMOVDQU faults only on the pages of selected bytes, and then writes nothing', async () => {
+    const ok = await paged(`${fill('xmm')}${MASK_LO}mov edi, ${HOLE - 8}\nmaskmovdqu xmm0, xmm1`);
+    expect(ok.vectors).toEqual([]);
+    expect([...ok.ram.slice(HOLE - 8, HOLE)]).toEqual([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    const bad = await paged(`${fill('xmm')}pcmpeqb xmm1, xmm1\npsrldq xmm1, 7\nmov edi, ${HOLE - 8}\nmaskmovdqu xmm0, xmm1`);
+    expect(bad.vectors).toEqual([14]);
+    expect(bad.cr2).toBe(HOLE);
+    expect(bad.errors[0]! & 2).toBe(2); // a write
+    expect([...bad.ram.slice(HOLE - 8, HOLE)]).toEqual(Array(8).fill(0xee));
+  });
+  it('a 128-bit or 64-bit store across into a missing page faults before writing the first page', async () => {
+    for (const st of ['movdqu [edi], xmm0', 'movq [edi+8], xmm0', 'movq [edi+8], mm0', 'movntq [edi+8], mm0', 'movd [edi+12], mm0']) {
+      const r = await paged(`${fill('xmm')}${fill('mm')}mov edi, ${HOLE - 12}\n${st}`);
+      expect(r.vectors, st).toEqual([14]);
+      expect(r.cr2, st).toBe(HOLE);
+      expect([...r.ram.slice(HOLE - 12, HOLE)], st).toEqual(Array(12).fill(0xee));
+    }
+    for (const ld of ['movdqu xmm0, [edi]', 'paddb mm0, [edi+8]', 'pinsrw xmm0, [edi+11], 1', 'punpcklbw mm0, [edi+9]']) {
+      const r = await paged(`mov edi, ${HOLE - 12}\n${ld}`);
+      expect(r.vectors, ld).toEqual([14]);
+      expect(r.cr2, ld).toBe(HOLE);
+      expect(r.errors[0]! & 2, ld).toBe(0); // a read
+    }
+    expect((await paged(`mov edi, ${HOLE - 12}\npunpcklbw mm0, [edi+8]\npinsrw xmm0, [edi+10], 1`)).vectors).toEqual([]);
+  });
+  it('16-bit addresses wrap at 64 KiB (a16 PADDB xmm, [bx+si]; PSHUFW mm, [bp+di], ib)', async () => {
+    const data = new Uint8Array(0x20);
+    for (let i = 0; i < 16; i++) data[0x10 + i] = i + 1;
+    const { m, vectors } = await flat32(
+      'pxor xmm0, xmm0\nmov ebx, 0x3fff0\nmov esi, 0x20\na16 paddb xmm0, [bx+si]\nmovdqu [0x10100], xmm0\n'
+      + 'mov ebp, 0x2fff8\nmov edi, 0x20\na16 pshufw mm1, [bp+di], 0x1b\nmovq [0x10110], mm1',
+      { data, at: 0 },
+    );
+    expect(m.run(1000n).why).toBe('halted');
+    expect(vectors).toEqual([]);
+    const r = m.core.ram();
+    expect([...r.slice(0x10100, 0x10110)]).toEqual([...Array(16).keys()].map((i) => i + 1));
+    expect([...r.slice(0x10110, 0x10118)]).toEqual([15, 16, 13, 14, 11, 12, 9, 10]); // [bp+di] = SS:0x18
+  });
+});

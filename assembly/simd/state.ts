@@ -181,11 +181,13 @@ export function readMw(): bool {
 }
 
 // memory destinations (the register forms are written by the handlers directly): the limit and,
-// for an operand that crosses a page, the second page are checked before the first byte is written
+// for an operand that crosses a page, both pages are checked before the first byte is written
+// (the first page first; a fault on the second reports its first byte in CR2, as the integer
+// stores do)
 function canStore(size: u32): bool {
   if (!canWrite(size)) return false;
   const lin = segBase(eaSeg) + eaOff;
-  return (lin & 0xfff) + size <= 0x1000 || probeWrite(lin + size - 1);
+  return (lin & 0xfff) + size <= 0x1000 || (probeWrite(lin) && probeWrite((lin + size - 1) & ~0xfff));
 }
 export function writeM128(lo: u64, hi: u64): bool {
   if (!canStore(16)) return false;
