@@ -51,14 +51,11 @@ const H32: u64 = 0x8000000080000000;
   const nz = (((d & ~h) + ~h) | d) & h;
   return widen(nz ^ h, w);
 }
-// the unsigned and signed minimum or maximum (mx) of each lane
-@inline function minU(a: u64, b: u64, h: u64, w: u32, mx: bool): u64 {
-  const m = widen(ltU(a, b, h), w); // a < b
-  return mx ? (b & m) | (a & ~m) : (a & m) | (b & ~m);
-}
-// flipping the sign bits orders signed lanes as unsigned ones
-@inline function minS(a: u64, b: u64, h: u64, w: u32, mx: bool): u64 {
-  const m = widen(ltU(a ^ h, b ^ h, h), w);
+// ... where a < b signed: flipping the sign bits orders signed lanes as unsigned ones
+@inline function ltS(a: u64, b: u64, h: u64): u64 { return ltU(a ^ h, b ^ h, h); }
+// the minimum or maximum (mx) of each lane, lt: the top bits of the lanes where a < b
+@inline function minMax(a: u64, b: u64, lt: u64, w: u32, mx: bool): u64 {
+  const m = widen(lt, w);
   return mx ? (b & m) | (a & ~m) : (a & m) | (b & ~m);
 }
 // signed saturation: where the operation overflowed (ov: top bits), the limit of a's sign
@@ -131,9 +128,9 @@ function half(op: u32, d: u64, s: u64): u64 {
     case CMPEQB: return eqH(d, s, H8, 8);
     case CMPEQW: return eqH(d, s, H16, 16);
     case CMPEQD: return eqH(d, s, H32, 32);
-    case CMPGTB: return widen(ltU(s ^ H8, d ^ H8, H8), 8);
-    case CMPGTW: return widen(ltU(s ^ H16, d ^ H16, H16), 16);
-    case CMPGTD: return widen(ltU(s ^ H32, d ^ H32, H32), 32);
+    case CMPGTB: return widen(ltS(s, d, H8), 8);
+    case CMPGTW: return widen(ltS(s, d, H16), 16);
+    case CMPGTD: return widen(ltS(s, d, H32), 32);
     case ADDSB: return addS(d, s, H8, 8);
     case ADDSW: return addS(d, s, H16, 16);
     case SUBSB: return subS(d, s, H8, 8);
@@ -142,10 +139,10 @@ function half(op: u32, d: u64, s: u64): u64 {
     case ADDUSW: return addH(d, s, H16) | widen(carry(d, s, H16), 16);
     case SUBUSB: return subH(d, s, H8) & ~widen(ltU(d, s, H8), 8);
     case SUBUSW: return subH(d, s, H16) & ~widen(ltU(d, s, H16), 16);
-    case MINUB: return minU(d, s, H8, 8, false);
-    case MAXUB: return minU(d, s, H8, 8, true);
-    case MINSW: return minS(d, s, H16, 16, false);
-    case MAXSW: return minS(d, s, H16, 16, true);
+    case MINUB: return minMax(d, s, ltU(d, s, H8), 8, false);
+    case MAXUB: return minMax(d, s, ltU(d, s, H8), 8, true);
+    case MINSW: return minMax(d, s, ltS(d, s, H16), 16, false);
+    case MAXSW: return minMax(d, s, ltS(d, s, H16), 16, true);
     case AVGB: return avg(d, s, H8);
     case AVGW: return avg(d, s, H16);
     case MULLW: return mulWords(MULLW, d, s);
