@@ -52,7 +52,7 @@ export async function genSimd() {
   const handlers = [...new Set(rows.map((r) => r.h.replace(/[<(].*/, '')))].sort();
   let d = head;
   d += "import { decodeModrm, eaIsReg, mrmReg } from '../cpu/decode';\nimport { ud } from '../cpu/fault';\n";
-  d += "import { simdPrefix, mmxBegin, sseBegin, sseMmxBegin, aligned16 } from '../simd/state';\n";
+  d += "import { simdPrefix, mmxBegin, sseBegin, sseMmxBegin, sseMmxAligned, aligned16 } from '../simd/state';\n";
   d += `import {\n${handlers.map((h) => `  ${h},`).join('\n')}\n} from '../simd/index';\n\n`;
   d += '// op: the second opcode byte (0F op); the case key is op << 2 | prefix (0 none, 1 66, 2 F3, 3 F2)\n';
   d += 'export function simd(op: u32): void {\n  switch ((op << 2) | simdPrefix()) {\n';
@@ -60,8 +60,11 @@ export async function genSimd() {
     let s = '';
     if (r.memOnly) s += 'if (eaIsReg()) { ud(); return; } ';
     if (r.regOnly) s += 'if (!eaIsReg()) { ud(); return; } ';
-    s += r.flags.includes('X') ? '' : r.mmx ? 'if (!mmxBegin()) return; ' : r.mixed ? `if (!sseMmxBegin(${r.mmReg ? 'true' : 'eaIsReg()'})) return; ` : 'if (!sseBegin()) return; ';
-    if (r.aligned) s += 'if (!eaIsReg() && !aligned16()) return; ';
+    // an SSE form with an MMX register and an aligned m128 (CVTPD2PI): #MF, then the alignment
+    // #GP, then the x87-to-MMX transition (the CPU's order)
+    const alignMixed = r.aligned && r.mixed;
+    s += r.flags.includes('X') ? '' : r.mmx ? 'if (!mmxBegin()) return; ' : alignMixed ? 'if (!sseMmxAligned()) return; ' : r.mixed ? `if (!sseMmxBegin(${r.mmReg ? 'true' : 'eaIsReg()'})) return; ` : 'if (!sseBegin()) return; ';
+    if (r.aligned && !alignMixed) s += 'if (!eaIsReg() && !aligned16()) return; ';
     return s + r.h + ';';
   };
   const keys = new Map();

@@ -59,6 +59,14 @@ export function sseMmxBegin(mmReg: bool): bool {
   mmxEnter();
   return true;
 }
+// the same for a form whose 128-bit memory operand must be aligned (CVTPD2PI, CVTTPD2PI): the
+// CPU raises #MF before the alignment #GP, and both before the transition
+export function sseMmxAligned(): bool {
+  if (!sseBegin() || !fpuPending()) return false;
+  if (!eaIsReg() && !aligned16()) return false;
+  mmxEnter();
+  return true;
+}
 @inline function mmxEnter(): void {
   store<u32>(FPU_SW, load<u32>(FPU_SW) & ~0x3800);
   store<u32>(FPU_TAG, 0xff);
@@ -173,11 +181,13 @@ export function readMw(): bool {
 }
 
 // memory destinations (the register forms are written by the handlers directly): the limit and,
-// for an operand that crosses a page, the second page are checked before the first byte is written
+// for an operand that crosses a page, both pages are checked before the first byte is written
+// (the first page first; a fault on the second reports its first byte in CR2, as the integer
+// stores do)
 function canStore(size: u32): bool {
   if (!canWrite(size)) return false;
   const lin = segBase(eaSeg) + eaOff;
-  return (lin & 0xfff) + size <= 0x1000 || probeWrite(lin + size - 1);
+  return (lin & 0xfff) + size <= 0x1000 || (probeWrite(lin) && probeWrite((lin + size - 1) & ~0xfff));
 }
 export function writeM128(lo: u64, hi: u64): bool {
   if (!canStore(16)) return false;
