@@ -33,7 +33,7 @@ const CODE = 0x100000;
 const DATA = 0x10000;
 const CR4_OSFXSR = 1 << 9;
 
-async function flat32(src: string, opts: { cr0?: number; cr4?: number; data?: Uint8Array; bits?: 16 | 32 } = {}) {
+async function flat32(src: string, opts: { cr0?: number; cr4?: number; data?: Uint8Array; bits?: 16 | 32; ds?: [number, number, number] } = {}) {
   const m = await Machine.create({ memory: 4 << 20, flat: true });
   const vectors: number[] = [];
   m.onException = (ex) => { vectors.push(ex.vector); return 'stop'; };
@@ -43,6 +43,7 @@ async function flat32(src: string, opts: { cr0?: number; cr4?: number; data?: Ui
   const big = opts.bits === 16 ? 0x00009b00 : 0x00c09b00;
   c.setSeg(1, 0x08, 0, 0xffffffff, big);
   for (const s of [0, 2, 3, 4, 5]) c.setSeg(s, 0x10, 0, 0xffffffff, 0x00c09300);
+  if (opts.ds) c.setSeg(3, 0x18, ...opts.ds);
   c.set32(L.CR, opts.cr0 ?? 0x31);
   c.set32(L.CR + 16, opts.cr4 ?? CR4_OSFXSR);
   c.setReg32(4, 0x9000);
@@ -332,5 +333,73 @@ describe.runIf(hasNasm)('MMX/SSE2 integer instructions against the SDM model', (
       }
     });
     expect(bad.slice(0, 20)).toEqual([]);
+  });
+});
+
+describe.runIf(hasNasm)('MMX/SSE2 integer checks (SDM Vol. 3B 22.25.3, Vol. 2 instruction pages)', () => {
+  const vec = async (src: string, opts: Parameters<typeof flat32>[1] = {}) => {
+    const { m, vectors } = await flat32(src, opts);
+    m.run(1000n);
+    return vectors;
+  };
+  it('an aligned 128-bit memory operand not on 16 bytes raises #GP(0); MOVDQU, PINSRW and the mm forms do not', async () => {
+    for (const i of ['paddb xmm0, [0x10008]', 'pshufd xmm0, [0x10004], 1', 'punpcklbw xmm0, [0x10001]', 'psrlw xmm0, [0x10008]', 'movntdq [0x10008], xmm0', 'pmaddwd xmm1, [0x1000c]']) {
+      expect(await vec(i), i).toEqual([13]);
+    }
+    for (const i of ['movdqu xmm0, [0x10008]', 'pinsrw xmm0, [0x10001], 3', 'paddb mm0, [0x10001]', 'movq xmm0, [0x10003]', 'movq [0x10005], xmm0', 'movntq [0x10003], mm0']) {
+      expect(await vec(i), i).toEqual([]);
+    }
+  });
+  it('SSE2 forms need CR4.OSFXSR; the mm forms (MMX, PSHUFW, PAVGB, MASKMOVQ, MOVNTQ) do not; CR0.EM #UD, CR0.TS #NM', async () => {
+    for (const i of ['paddb xmm0, xmm1', 'movq2dq xmm0, mm1', 'movdq2q mm0, xmm1', 'pshuflw xmm0, xmm1, 0', 'pextrw eax, xmm0, 1', 'psrldq xmm0, 3']) {
+      expect(await vec(i, { cr4: 0 }), i).toEqual([6]);
+    }
+    for (const i of ['paddb mm0, mm1', 'pshufw mm0, mm1, 0', 'pavgb mm0, mm1', 'pextrw eax, mm0, 1', 'mov edi, 0x10000\nmaskmovq mm0, mm1', 'movntq [0x10000], mm0', 'paddq mm0, mm1']) {
+      expect(await vec(i, { cr4: 0 }), i).toEqual([]);
+      expect(await vec(i, { cr0: 0x35 }), i).toEqual([6]);
+      expect(await vec(i, { cr0: 0x39 }), i).toEqual([7]);
+    }
+    for (const i of ['maskmovq mm0, [0x10000]', 'pmovmskb eax, [0x10000]', 'psrlw [0x10000], 3', 'movntdq xmm0, xmm1', 'movq2dq xmm0, [0x10000]']) {
+      expect(await vec(`db ${{ 'maskmovq mm0, [0x10000]': '0x0f, 0xf7, 0x05, 0, 0, 1, 0', 'pmovmskb eax, [0x10000]': '0x0f, 0xd7, 0x05, 0, 0, 1, 0', 'psrlw [0x10000], 3': '0x0f, 0x71, 0x15, 0, 0, 1, 0, 3', 'movntdq xmm0, xmm1': '0x66, 0x0f, 0xe7, 0xc1', 'movq2dq xmm0, [0x10000]': '0xf3, 0x0f, 0xd6, 0x05, 0, 0, 1, 0' }[i]}`), i).toEqual([6]);
+    }
+    expect(await vec('db 0xf3, 0x0f, 0x60, 0xc1')).toEqual([6]); // no F3 form of PUNPCKLBW
+  });
+  it('an MMX instruction makes TOP 0, every tag valid and the exponent of its destination all ones', async () => {
+    const { m } = await flat32('fninit\nfld1\nfld1\npaddb mm5, mm2');
+    expect(m.run(100n).why).toBe('halted');
+    expect((m.core.get32(L.FPU_SW) >> 11) & 7).toBe(0);
+    expect(m.core.get32(L.FPU_TAG) & 0xff).toBe(0xff);
+    expect(m.core.get32(L.FPU_REGS + 5 * 16 + 8) & 0xffff).toBe(0xffff);
+  });
+  it('PUNPCKLBW mm, m32 reads 4 bytes: the last 4 bytes of a segment do not fault', async () => {
+    expect(await vec('punpcklbw mm0, [0xfffc]', { ds: [DATA, 0xffff, 0x00409300] })).toEqual([]);
+    expect(await vec('punpckhbw mm0, [0xfffc]', { ds: [DATA, 0xffff, 0x00409300] })).toEqual([13]);
+  });
+  it('MASKMOVQ/MASKMOVDQU: DS:DI with a 16-bit address size (wrapping), segment override, the limit of selected bytes only', async () => {
+    const data = new Uint8Array(0x10010).fill(0xee);
+    // mm1 = mask 80 00 80 80 80 00 00 80, mm0 = 11 22 33 44 55 66 77 88; DI = FFFE
+    const setup = 'mov eax, 0x80800080\nmovd mm1, eax\nmov eax, 0x80000080\nmovd mm2, eax\npsllq mm2, 32\npor mm1, mm2\n'
+      + 'mov eax, 0x44332211\nmovd mm0, eax\nmov eax, 0x88776655\nmovd mm2, eax\npsllq mm2, 32\npor mm0, mm2\n';
+    const { m, vectors } = await flat32(`${setup}mov edi, 0x3fffe\na16 maskmovq mm0, mm1`, { data, ds: [DATA, 0xffff, 0x00409300] });
+    expect(m.run(1000n).why).toBe('halted');
+    expect(vectors).toEqual([]);
+    const r = m.core.ram();
+    expect([...r.slice(DATA + 0xfffe, DATA + 0x10000)]).toEqual([0x11, 0xee]);
+    expect([...r.slice(DATA, DATA + 8)]).toEqual([0x33, 0x44, 0x55, 0xee, 0xee, 0x88, 0xee, 0xee]);
+    // ES override, 32-bit address
+    const o = await flat32(`${setup}mov edi, 0x100\nes maskmovq mm0, mm1`, { data });
+    o.m.core.setSeg(0, 0x10, 0x20000, 0xffffffff, 0x00c09300);
+    expect(o.m.run(1000n).why).toBe('halted');
+    expect([...o.m.core.ram().slice(0x20100, 0x20108)]).toEqual([0x11, 0, 0x33, 0x44, 0x55, 0, 0, 0x88]);
+    // a selected byte past the limit: #GP and nothing written; unselected bytes past it: no fault
+    const p = await flat32(`${setup}mov edi, 0xfffb\nmaskmovq mm0, mm1`, { data, ds: [DATA, 0xffff, 0x00409300] });
+    p.m.run(1000n);
+    expect(p.vectors).toEqual([13]);
+    expect([...p.m.core.ram().slice(DATA + 0xfffb, DATA + 0x10000)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee]);
+    // mask 80 00 00 80 00 00 00 00: bytes 4-7 lie past the limit, unselected
+    const q = await flat32(`${setup}psrlq mm1, 32\nmov edi, 0xfffc\nmaskmovq mm0, mm1`, { data, ds: [DATA, 0xffff, 0x00409300] });
+    q.m.run(1000n);
+    expect(q.vectors).toEqual([]);
+    expect([...q.m.core.ram().slice(DATA + 0xfffc, DATA + 0x10000)]).toEqual([0x11, 0xee, 0xee, 0x44]);
   });
 });

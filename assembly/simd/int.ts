@@ -4,18 +4,19 @@
 // PSADBW, PAND, PANDN, POR, PXOR, EMMS). The operations work on one 64-bit half at a time: SWAR
 // (SIMD within a register) where carries can be kept inside the lanes, a loop over the lanes
 // otherwise. Each handler takes x: the SSE2 form (xmm, 128 bits) or the MMX form (mm, 64 bits).
-import { FPU_TAG } from '../gen/layout';
+import { FPU_SW, FPU_TAG } from '../gen/layout';
 import { cr, CR0_EM, CR0_TS } from '../cpu/state';
 import { raise, ud, NM } from '../cpu/fault';
 import { fpuPending } from '../fpu/state';
 import { regV, mm, setMm, xmmLo, xmmHi, setXmm, sLo, sHi, readWx, readQq } from './state';
 
-// EMMS: every x87 tag empty (SDM Vol. 2 EMMS)
+// EMMS: every x87 tag empty and TOP 0 (SDM Vol. 2 EMMS; Vol. 1 table 9-2)
 export function emms(): void {
   const c0 = cr(0);
   if (c0 & CR0_EM) { ud(); return; }
   if (c0 & CR0_TS) { raise(NM, -1); return; }
   if (!fpuPending()) return;
+  store<u32>(FPU_SW, load<u32>(FPU_SW) & ~0x3800);
   store<u32>(FPU_TAG, 0);
 }
 
@@ -177,3 +178,5 @@ export function pint(x: bool, op: u32): void {
     setMm(r, half(op, mm(r), sLo));
   }
 }
+// ANDPS/ANDNPS/ORPS/XORPS and the PD forms (tools/opcodes/simd-fp.mjs): the same bitwise operations
+export function plogic(x: bool, op: u32): void { pint(x, op); }
