@@ -38,15 +38,15 @@ const hex = (v: [bigint, bigint]) => `${v[1].toString(16).padStart(16, '0')}:${v
 
 // ---------------------------------------------------------------- the machine
 const asmCache = new Map<string, Uint8Array>();
-function assemble(src: string): Uint8Array {
-  const hit = asmCache.get(src);
+function assemble(src: string, head = `BITS 32\nORG ${CODE}`): Uint8Array {
+  const hit = asmCache.get(head + src);
   if (hit) return hit;
   const dir = mkdtempSync(join(tmpdir(), 'ssefp-'));
   try {
-    writeFileSync(join(dir, 'a.asm'), `BITS 32\nORG ${CODE}\n${src}\nhlt\n`);
+    writeFileSync(join(dir, 'a.asm'), `${head}\n${src}\nhlt\n`);
     execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
     const b = readFileSync(join(dir, 'a.bin'));
-    asmCache.set(src, b);
+    asmCache.set(head + src, b);
     return b;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -60,6 +60,7 @@ interface Init {
   regs?: Record<number, number>;
   mxcsr?: number;
   cr4?: number;
+  cr0?: number;
   eflags?: number;
 }
 interface Out {
@@ -83,7 +84,7 @@ async function run(src: string, init: Init = {}): Promise<Out> {
   c.set32(L.CTL_EXC_BITMAP, 0xffffffff);
   c.setSeg(1, 0x08, 0, 0xffffffff, 0x00c09b00);
   for (const s of [0, 2, 3, 4, 5]) c.setSeg(s, 0x10, 0, 0xffffffff, 0x00c09300);
-  c.set32(L.CR, 0x31);
+  c.set32(L.CR, init.cr0 ?? 0x31);
   c.set32(L.CR + 16, init.cr4 ?? 0x600);
   c.setReg32(4, 0x9000);
   for (const [r, v] of Object.entries(init.regs ?? {})) c.setReg32(+r, v);
@@ -543,5 +544,51 @@ describe.runIf(hasNasm)('SSE/SSE2 floating point (core against independent refer
     expect(o.mm(0)).toBe(BigInt(-3 >>> 0) | (3n << 32n));
     o = await run(`cvttpd2pi mm0, [${DATA + 8}]`);
     expect(o.vectors).toEqual([13]);
+  });
+
+  it('the SSE checks before the operation: #UD (CR4.OSFXSR clear, CR0.EM, a register-only form with memory), #NM (CR0.TS); the mandatory prefix', async () => {
+    const xmm = { 1: ps(1, 2, 3, 4), 2: ps(1, 1, 1, 1) };
+    const cases: [string, Init, number][] = [
+      ['addps xmm1, xmm2', { xmm, cr4: 0 }, 6],
+      ['cvtsi2sd xmm1, eax', { xmm, cr0: 0x35 }, 6], // EM
+      ['sqrtpd xmm1, xmm2', { xmm, cr0: 0x39 }, 7], // TS
+      ['cvtpi2ps xmm1, mm0', { xmm, cr0: 0x39 }, 7],
+      [`db 0x0f, 0x50, 0x03`, { xmm }, 6], // MOVMSKPS eax, [ebx]
+      [`db 0x0f, 0x13, 0xca`, { xmm }, 6], // MOVLPS xmm2, xmm1: memory only
+      [`db 0xf3, 0x0f, 0x2b, 0x08`, { xmm }, 6], // MOVNTPS has no F3 form
+    ];
+    for (const [src, init, v] of cases) {
+      const o = await run(src, init);
+      expect(o.vectors, src).toEqual([v]);
+      expect(hex(o.xmm(1)), src).toBe(hex(ps(1, 2, 3, 4)));
+    }
+    // F3 wins over 66: ADDSS
+    const o = await run('db 0x66, 0xf3, 0x0f, 0x58, 0xca', { xmm });
+    expect(hex(o.xmm(1))).toBe(hex(ps(2, 2, 3, 4)));
+  });
+
+  it('works in real mode with 16-bit addressing (alignment by the linear address)', async () => {
+    const m = machine;
+    const c = m.core;
+    const vectors: number[] = [];
+    m.onException = (ex) => { vectors.push(ex.vector); return 'stop'; };
+    c.exports.reset();
+    c.set32(L.CTL_EXC_BITMAP, 0xffffffff);
+    c.setSeg(1, 0x1000, 0x10000, 0xffff, 0x9b00);
+    c.setSeg(3, 0x2001, 0x20010, 0xffff, 0x9300); // DS base 20010h: aligned at offset 0
+    for (const s of [0, 2, 4, 5]) c.setSeg(s, 0, 0, 0xffff, 0x9300);
+    c.set32(L.CR + 16, 0x600);
+    c.setReg32(3, 0x20); // BX
+    c.setReg32(6, 0x10); // SI
+    c.eip = 0;
+    m.writePhys(0x10000, assemble('mulpd xmm1, [bx+si]\naddsd xmm1, [bx+si+8]\ndivps xmm2, [bx+1]', 'BITS 16\nORG 0'));
+    m.writePhys(0x20040, bytes128(pd(3, 0.5)));
+    c.dv.setBigUint64(L.XMM + 16, d2b(2), true);
+    c.dv.setBigUint64(L.XMM + 24, d2b(4), true);
+    c.exports.stateChanged();
+    m.run(c.icount + 100n);
+    expect(vectors).toEqual([13]); // DIVPS: DS:21h is not 16-byte aligned
+    expect(c.eip).toBe(9);
+    expect([c.get64(L.XMM + 16), c.get64(L.XMM + 24)]).toEqual([d2b(6.5), d2b(2)]);
   });
 });

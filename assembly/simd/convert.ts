@@ -1,10 +1,10 @@
 // SSE/SSE2 conversions (SDM Vol. 2: CVTPI2PS CVTPI2PD CVTSI2SS CVTSI2SD, CVT(T)PS2PI CVT(T)PD2PI
 // CVT(T)SS2SI CVT(T)SD2SI, CVTPS2PD CVTPD2PS CVTSS2SD CVTSD2SS, CVTDQ2PS CVT(T)PS2DQ, CVT(T)PD2DQ
-// CVTDQ2PD; Vol. 1 11.4.1.5, 11.5). Results
-// round by MXCSR.RC (the T forms truncate); an out-of-range or NaN source gives the integer
-// indefinite 80000000h with IE. The forms with an MMX register operand have made the x87-to-MMX
-// transition in the prologue. As for the arithmetic (fp.ts), every lane is converted before
-// the exception check and nothing is written when an exception is unmasked.
+// CVTDQ2PD; Vol. 1 11.4.1.5, 11.5). Results round by MXCSR.RC (the T forms truncate); an
+// out-of-range or NaN source gives the integer indefinite 80000000h with IE. The forms with an
+// MMX register operand have made the x87-to-MMX transition in the prologue. As for the
+// arithmetic (fp.ts), every lane is converted before the exception check and nothing is written
+// when an exception is unmasked.
 import { aborted } from '../cpu/fault';
 import { readE } from '../cpu/decode';
 import { setReg32 } from '../cpu/state';

@@ -2,7 +2,7 @@
 // RSQRTPS/RSQRTSS and the lane engine CMPPS/PD/SS/SD share (SDM Vol. 2 instruction pages; Vol. 1
 // 10.4.2, 11.4.1, 11.5 SIMD floating-point exceptions). Every lane is computed by the softfloat
 // (softfloat.ts) under MXCSR, the exception flags of all lanes are ORed, and the destination is
-// written only when none of them is unmasked (SDM Vol. 1 11.5.1). The scalar forms (SS, SD) read
+// written only when none of them is unmasked (SDM Vol. 1 11.5.3). The scalar forms (SS, SD) read
 // a 32- or 64-bit memory operand and leave the upper lanes of the destination unchanged.
 import { MXCSR } from '../gen/layout';
 import { regV, xmmLo, xmmHi, setXmm, sLo, sHi, readWx, readWq, readWd, simdFlags, MX_MASKS_SHIFT } from './state';
@@ -12,10 +12,10 @@ import {
 } from './softfloat';
 
 // the forms: the mandatory prefix none, 66, F3, F2
-export const F_PS: u32 = 0;
-export const F_PD: u32 = 1;
-export const F_SS: u32 = 2;
-export const F_SD: u32 = 3;
+const F_PS: u32 = 0;
+const F_PD: u32 = 1;
+const F_SS: u32 = 2;
+const F_SD: u32 = 3;
 
 // the pre-computation exceptions IE DE ZE (SDM Vol. 1 4.9.1)
 const PRE: u32 = 0x07;
@@ -27,15 +27,16 @@ export function sfBegin(): void {
 }
 // after the lanes: when an unmasked pre-computation exception was detected in any lane the
 // instruction stops before the post-computation exceptions (OE UE PE) of the other lanes are
-// evaluated (SDM Vol. 1 11.5.1, steps 1-5), so only IE DE ZE are reported. Returns whether the
-// destination may be written (simdFlags).
+// evaluated (SDM Vol. 1 11.5.3, handling unmasked exceptions, steps 1-5), so only IE DE ZE are reported (as the CPU does:
+// DIVPS with ZE unmasked, lanes 1/0 and 2/3, sets ZE alone). Returns whether the destination
+// may be written (simdFlags).
 export function sfEnd(): bool {
   let f = sfFlags;
   if (f & ~(load<u32>(MXCSR) >> MX_MASKS_SHIFT) & PRE) f &= PRE;
   return simdFlags(f);
 }
 // the source of a form: 128 bits (PS PD), 32 (SS) or 64 (SD)
-export function readForm(form: u32): bool {
+function readForm(form: u32): bool {
   if (form == F_SS) return readWd();
   if (form == F_SD) return readWq();
   return readWx();
