@@ -15,6 +15,9 @@
  * 3b. x87 (bench/x87.bin as -bios): a floating-point workload (bench/x87-work.inc: Mandelbrot
  *    under every precision and rounding control, Whetstone-like modules); output checked against
  *    bench/x87.expected, what the same instructions print on the host CPU (bench/x87-native.asm).
+ * 3c. sse (bench/sse.bin as -bios): the MMX/SSE/SSE2 workload (bench/sse-work.inc: scalar and
+ *    packed Mandelbrot sets under every MXCSR mode, integer SIMD, conversions), checked against
+ *    bench/sse.expected in the same way.
  * 4. exit statistics and TLB counters of the last intloop run.
  * 5. a native JavaScript reference loop interleaved with the intloop runs, and intloop's MIPS
  *    relative to it (see nativeReference below): the figure to compare across days.
@@ -239,15 +242,17 @@ async function main(argv: string[]): Promise<void> {
     pagingResults.push(r);
   }
 
-  // 3b. x87 (bench/x87.bin): floating point on the FPU, output checked against the host CPU's
-  const x87 = file('bench/x87.bin');
-  const x87Want = file('bench/x87.expected').toString('latin1');
-  const x87N = x87.readUInt32LE(0xffe0);
-  const x87Results: RunResult[] = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await runRom(x87, native);
-    check('x87', r.output, x87Want);
-    x87Results.push(r);
+  // 3b, 3c. x87 and sse (bench/NAME.bin): floating point and SIMD, output checked against the host CPU's
+  const fpWorkloads = ['x87', 'sse'].map((name) => {
+    const rom = file(`bench/${name}.bin`);
+    return { name, rom, want: file(`bench/${name}.expected`).toString('latin1'), n: rom.readUInt32LE(0xffe0), results: [] as RunResult[] };
+  });
+  for (const w of fpWorkloads) {
+    for (let i = 0; i < runs; i++) {
+      const r = await runRom(w.rom, native);
+      check(w.name, r.output, w.want);
+      w.results.push(r);
+    }
   }
 
   // 2. the demo ROM (short: an untimed warm-up run first)
@@ -276,10 +281,10 @@ async function main(argv: string[]): Promise<void> {
       ...(pagingResults.length > 1
         ? [row('paging median', pagingResults[0]!.instructions, pmed((r) => r.seconds), pmed((r) => r.mips), pmed((r) => r.cpuMips), pmed((r) => r.nativeMops), pmed((r) => r.ratio))]
         : []),
-      ...x87Results.map((r, i) => row(`x87 N=${x87N} run ${i + 1}`, r.instructions, r.seconds, r.mips, r.cpuMips, r.nativeMops, r.ratio)),
+      ...fpWorkloads.flatMap((w) => w.results.map((r, i) => row(`${w.name} N=${w.n} run ${i + 1}`, r.instructions, r.seconds, r.mips, r.cpuMips, r.nativeMops, r.ratio))),
     ],
   ));
-  console.log(`output checked: intloop "${intloopWant.trimEnd()}", demo.bin ${demoWant.split('\n').length - 1} lines, paging "${pagingWant.trimEnd()}", x87 ${x87Want.split('\n').length - 1} lines (the host CPU's)`);
+  console.log(`output checked: intloop "${intloopWant.trimEnd()}", demo.bin ${demoWant.split('\n').length - 1} lines, paging "${pagingWant.trimEnd()}", ${fpWorkloads.map((w) => `${w.name} ${w.want.split('\n').length - 1} lines`).join(', ')} (the host CPU's)`);
   console.log('');
 
   // TLB of the paging workload. The release core counts misses (page walks) and flushes but
@@ -325,7 +330,7 @@ async function main(argv: string[]): Promise<void> {
       ['paging median', fmt(pmed((r) => r.mips), 2), 'MIPS'],
       ['paging ratio median', fmt(pmed((r) => r.ratio), 4), 'paging MIPS per native-JS Mops'],
       ['linux boot', fmt(boot.seconds, 2), `s to the shell prompt (${boot.instructions} instructions, ${fmt(boot.mips, 1)} MIPS)`],
-      ['x87 median', fmt(median(x87Results.map((r) => r.mips)), 2), 'MIPS (floating point)'],
+      ...fpWorkloads.map((w) => [`${w.name} median`, fmt(median(w.results.map((r) => r.mips)), 2), `MIPS (${w.name === 'x87' ? 'floating point' : 'MMX/SSE/SSE2'})`]),
       ['goal', '100', `MIPS: ${best.mips >= 100 ? 'reached' : `not reached (best run: ${fmt(best.mips, 0)}% of it)`}`],
     ],
   ));

@@ -5,7 +5,7 @@
 ; 0xE9 and halts (cli; hlt). N, the Whetstone-like loop count, is the little-endian dword at file
 ; offset 0xFFE0 (physical 0xFFFE0), so a harness can patch it without reassembling.
 ; bench/x87-native.asm runs the same workload natively (Linux, i386) for the expected output
-; (bench/x87.expected; test/x87-guest.test.ts compares both).
+; (bench/x87.expected; test/fp-guest.test.ts compares both).
 
 %ifndef DEFAULT_N
 DEFAULT_N   equ 200
