@@ -71,7 +71,7 @@ describe('tiny Linux', () => {
     const flags = /^flags\s+: (.*)$/m.exec(out)![1]!.split(' ');
     console.log(flags.join(' '));
     // the CPUID policy's features (src/policy/cpuid.ts); Linux hides PAT on family 6 models below 15 (errata)
-    for (const f of ['fpu', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov', 'fxsr']) expect(flags).toContain(f);
+    for (const f of ['fpu', 'pse', 'tsc', 'msr', 'pae', 'cx8', 'sep', 'mtrr', 'pge', 'cmov', 'fxsr', 'clflush', 'mmx', 'sse', 'sse2']) expect(flags).toContain(f);
     expect(con.text).toMatch(/x86\/fpu: x87 FPU will use FXSAVE/); // the kernel uses the core's x87
     const timer1 = Number(/^\s*0:\s+(\d+)\s/m.exec(out)?.[1]);
     expect(timer1).toBeGreaterThan(0);

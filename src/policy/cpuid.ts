@@ -25,7 +25,11 @@ export const FEAT = {
   PGE: 1 << 13,
   CMOV: 1 << 15,
   PAT: 1 << 16,
+  CLFSH: 1 << 19,
+  MMX: 1 << 23,
   FXSR: 1 << 24,
+  SSE: 1 << 25,
+  SSE2: 1 << 26,
 } as const;
 
 // CPUID.80000001h:EDX
@@ -38,7 +42,9 @@ export class CpuidPolicy {
   signature = 0x0633;
   vendor = 'GenuineIntel';
   features = FEAT.FPU | FEAT.PSE | FEAT.TSC | FEAT.MSR | FEAT.PAE | FEAT.CX8 | FEAT.SEP | FEAT.MTRR | FEAT.PGE | FEAT.CMOV |
-    FEAT.PAT | FEAT.FXSR;
+    FEAT.PAT | FEAT.CLFSH | FEAT.MMX | FEAT.FXSR | FEAT.SSE | FEAT.SSE2;
+  /** CLFLUSH line size in 8-byte units (CPUID.1:EBX[15:8]): 64 bytes */
+  clflushLine = 8;
   extFeatures = EXT_NX;
   brand = 'wasmvisor virtual CPU';
 
@@ -54,7 +60,7 @@ export class CpuidPolicy {
         return { eax: maxBasic, ebx: str4(v.slice(0, 4)), edx: str4(v.slice(4, 8)), ecx: str4(v.slice(8, 12)) };
       }
       case 1:
-        return { eax: this.signature, ebx: 0, ecx: 0, edx: this.features >>> 0 };
+        return { eax: this.signature, ebx: (this.clflushLine & 0xff) << 8, ecx: 0, edx: this.features >>> 0 };
       case 2:
         // cache and TLB descriptors: one iteration, no descriptors (null descriptors)
         return { eax: 0x00000001, ebx: 0, ecx: 0, edx: 0 };
