@@ -9,8 +9,8 @@
 // source before it writes anything, so a fault leaves the destination unchanged.
 import { XMM, FPU_REGS, FPU_SW, FPU_TAG, MXCSR } from '../gen/layout';
 import { cr, segBase, CR0_EM, CR0_TS } from '../cpu/state';
-import { probeWrite } from '../cpu/memory';
-import { pfx, PFX_66, PFX_REP, PFX_REPNE, mrm, mrmReg, eaSeg, eaOff, eaIsReg } from '../cpu/decode';
+import { probeWrite, fastAddr } from '../cpu/memory';
+import { pfx, PFX_66, PFX_REP, PFX_REPNE, PFX_A32, mrm, mrmReg, eaSeg, eaOff, eaIsReg } from '../cpu/decode';
 import { raise, ud, gp, aborted, NM, XM } from '../cpu/fault';
 import { fpuPending } from '../fpu/state';
 import { canRead, canWrite, rd16, rd32, rd64, wr32, wr64 } from '../fpu/mem';
@@ -121,10 +121,20 @@ export function simdFlags(f: u32): bool {
 export let sLo: u64 = 0;
 export let sHi: u64 = 0;
 
+// The wasm address of the memory operand's size bytes when the TLB fast path serves them and the
+// offset does not wrap (16-bit addresses), else 0: the caller then goes through rd64/wr64. The
+// segment limit has been checked.
+@inline function operandAddr(size: u32, write: bool): u32 {
+  if (!(pfx & PFX_A32) && eaOff > 0x10000 - size) return 0;
+  return fastAddr(segBase(eaSeg) + eaOff, size, write);
+}
+
 // Wx: XMMrm or 128 bits of memory (alignment was checked by the prologue when required)
 export function readWx(): bool {
   if (eaIsReg()) { sLo = xmmLo(mrm & 7); sHi = xmmHi(mrm & 7); return true; }
   if (!canRead(16)) return false;
+  const a = operandAddr(16, false);
+  if (a) { sLo = load<u64>(a); sHi = load<u64>(a, 8); return true; }
   const lo = rd64(0);
   const hi = rd64(8);
   if (aborted) return false;
@@ -136,6 +146,8 @@ export function readWq(): bool {
   sHi = 0;
   if (eaIsReg()) { sLo = xmmLo(mrm & 7); return true; }
   if (!canRead(8)) return false;
+  const a = operandAddr(8, false);
+  if (a) { sLo = load<u64>(a); return true; }
   const lo = rd64(0);
   if (aborted) return false;
   sLo = lo;
@@ -156,6 +168,8 @@ export function readQq(): bool {
   sHi = 0;
   if (eaIsReg()) { sLo = mm(mrm & 7); return true; }
   if (!canRead(8)) return false;
+  const a = operandAddr(8, false);
+  if (a) { sLo = load<u64>(a); return true; }
   const v = rd64(0);
   if (aborted) return false;
   sLo = v;
@@ -184,19 +198,24 @@ export function readMw(): bool {
 // for an operand that crosses a page, both pages are checked before the first byte is written
 // (the first page first; a fault on the second reports its first byte in CR2, as the integer
 // stores do)
-function canStore(size: u32): bool {
-  if (!canWrite(size)) return false;
+function pagesWritable(size: u32): bool {
   const lin = segBase(eaSeg) + eaOff;
   return (lin & 0xfff) + size <= 0x1000 || (probeWrite(lin) && probeWrite((lin + size - 1) & ~0xfff));
 }
 export function writeM128(lo: u64, hi: u64): bool {
-  if (!canStore(16)) return false;
+  if (!canWrite(16)) return false;
+  const a = operandAddr(16, true);
+  if (a) { store<u64>(a, lo); store<u64>(a, hi, 8); return true; }
+  if (!pagesWritable(16)) return false;
   wr64(0, lo);
   if (!aborted) wr64(8, hi);
   return !aborted;
 }
 export function writeM64(v: u64): bool {
-  if (!canStore(8)) return false;
+  if (!canWrite(8)) return false;
+  const a = operandAddr(8, true);
+  if (a) { store<u64>(a, v); return true; }
+  if (!pagesWritable(8)) return false;
   wr64(0, v);
   return !aborted;
 }
