@@ -51,7 +51,9 @@ export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<
       throw new Error(`the core is not built (${url.pathname} missing): run npm run build`);
     }
   } else {
-    bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`cannot load the core from ${url.href}: HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
   }
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   cachedModules.set(variant, module);
