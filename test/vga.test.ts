@@ -110,6 +110,13 @@ describe('VGA registers', () => {
     out(pc, 0x3ce, 0x0105, 2);
     pc.mmio.write(0xa0001, 1, 0);
     expect(Array.from(vram.subarray(4, 8))).toEqual([0x81, 0, 0x81, 0]);
+    // rendered as 16 colours: pixel 0 has planes 0 and 2 (colour 5, magenta), pixel 1 none
+    const f = new Renderer().render(pc.vga.regs, pc.vga.memory());
+    expect(f.mode).toBe('planar');
+    expect(pixel(f, 0, 0)).toEqual([170, 0, 170]);
+    expect(pixel(f, 1, 0)).toEqual([0, 0, 0]);
+    expect(pixel(f, 7, 0)).toEqual([170, 0, 170]);
+    expect(pixel(f, 8, 0)).toEqual([170, 0, 170]); // the byte written through the latches
     // back to text: B8000 is RAM again
     out(pc, 0x3ce, 0x0e06, 2);
     out(pc, 0x3c4, 0x0204, 2);

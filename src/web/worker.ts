@@ -8,6 +8,7 @@
  */
 /// <reference lib="webworker" />
 import { Pc } from '../pc.js';
+import { loadCoreModule } from '../core.js';
 import type { Machine } from '../machine.js';
 import { runAsync, Waker } from '../run-async.js';
 import { saveState, loadState } from '../savestate.js';
@@ -178,6 +179,7 @@ async function start(images: P.BootImages, display: SharedArrayBuffer): Promise<
   if (session) throw new Error('the VM is already running');
   if (!images.kernel && !images.bios) throw new Error('nothing to boot: give a kernel or a BIOS image');
   const memory = (images.memoryMiB ?? 128) * 1024 * 1024;
+  await loadCoreModule(); // its own errors (not built, not served) before the images' ones
   let s: Session | undefined;
   const pc = await Pc.create({
     memory,
