@@ -68,6 +68,14 @@ describe('VGA test ROMs', () => {
     expect(pixel(frame, 10, 5)).toEqual(dac(15, 3, 48)); // the gradient, colour 15
     expect(sha256(frame.rgba)).toBe(VGA_GUESTS['vga-13h'].sha256);
   });
+
+  it('vga-vbe: 640x480x32 through the Bochs VBE bank window', async () => {
+    const { frame } = await runGuest('vga-vbe');
+    expect([frame.mode, frame.width, frame.height]).toEqual(['vbe', 640, 480]);
+    const colour = (x: number, y: number) => [(x ^ y) & 0xff, y & 0xff, x & 0xff];
+    for (const [x, y] of [[0, 0], [5, 3], [639, 0], [100, 200], [639, 479], [300, 409]] as const) expect(pixel(frame, x, y)).toEqual(colour(x, y));
+    expect(sha256(frame.rgba)).toBe(VGA_GUESTS['vga-vbe'].sha256);
+  });
 });
 
 describe('VGA registers', () => {
