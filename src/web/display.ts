@@ -5,6 +5,7 @@
  * (by KeyboardEvent.code, which the i8042 turns into scancodes).
  */
 import { Renderer } from '../display/render.js';
+import { decodeMode } from '../display/vga-state.js';
 import * as P from './protocol.js';
 
 const BLINK_MS = 267; // the VGA blinks text at about 1.9 Hz (cursor twice as fast; one rate here)
@@ -53,7 +54,7 @@ export class CanvasDisplay {
     if (this.blinkHold === undefined && t - this.lastBlink >= BLINK_MS) {
       this.lastBlink = t;
       this.blinkOn = !this.blinkOn;
-      dirty ||= n > 0; // text blinks (a cheap redraw for the other modes)
+      dirty ||= n > 0 && decodeMode(this.regs).kind === 'text'; // only text blinks
     }
     if (!dirty) return;
     this.seen = n;

@@ -52,7 +52,6 @@ export type FromWorker =
 
 // display buffer: a header of 32-bit words, the register file, then video memory at its offsets
 export const D_FRAME = 0; // frame counter (Atomics)
-export const D_VRAM_SIZE = 1;
 export const D_HEADER_BYTES = 64;
 export const D_REGS = D_HEADER_BYTES;
 export const D_REGS_SIZE = 0x400;

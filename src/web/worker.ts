@@ -39,7 +39,6 @@ class Session {
     this.header = new Int32Array(display, 0, P.D_HEADER_BYTES / 4);
     const vramSize = pc.vga.memory().length;
     if (display.byteLength < P.displayBytes(vramSize)) throw new Error('the display buffer is smaller than video memory');
-    Atomics.store(this.header, P.D_VRAM_SIZE, vramSize);
     setInterval(() => this.postStats(), STATS_MS);
   }
 
