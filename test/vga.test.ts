@@ -69,6 +69,27 @@ describe('VGA test ROMs', () => {
     expect(sha256(frame.rgba)).toBe(VGA_GUESTS['vga-13h'].sha256);
   });
 
+  it('vga-12h: 640x480 in 16 colours from the four planes, written through MMIO', async () => {
+    const { frame, pc } = await runGuest('vga-12h');
+    expect([frame.mode, frame.width, frame.height]).toEqual(['planar', 640, 480]);
+    expect(pc.machine.core.physToWasm(0xa0000)).toBe(-1); // planar: the window is MMIO
+    const ega = (c: number) => [[2, 5], [1, 4], [0, 3]].map(([hi, lo]) => ((c >> hi!) & 1) * 170 + ((c >> lo!) & 1) * 85);
+    // the bars: colour 0-15 every 40 pixels, through the attribute palette (6 -> 0x14: brown)
+    expect(pixel(frame, 0, 0)).toEqual(ega(0));
+    expect(pixel(frame, 45, 10)).toEqual(ega(1));
+    expect(pixel(frame, 6 * 40 + 3, 450)).toEqual(ega(0x14));
+    expect(pixel(frame, 639, 479)).toEqual(ega(0x3f));
+    expect(pixel(frame, 80, 100)).toEqual(ega(0x3f)); // the white rectangle
+    expect(pixel(frame, 239, 199)).toEqual(ega(0x3f));
+    expect(pixel(frame, 79, 100)).toEqual(ega(0x01)); // left of it, bar 1 (x 40-79): blue
+    // the yellow rectangle's edges end mid-byte: bar colours survive next to them
+    expect(pixel(frame, 299, 310)).toEqual(ega(0x07));
+    expect(pixel(frame, 300, 310)).toEqual(ega(0x3e));
+    expect(pixel(frame, 403, 339)).toEqual(ega(0x3e));
+    expect(pixel(frame, 404, 339)).toEqual(ega(0x3a));
+    expect(sha256(frame.rgba)).toBe(VGA_GUESTS['vga-12h'].sha256);
+  });
+
   it('vga-vbe: 640x480x32 through the Bochs VBE bank window', async () => {
     const { frame } = await runGuest('vga-vbe');
     expect([frame.mode, frame.width, frame.height]).toEqual(['vbe', 640, 480]);

@@ -88,25 +88,32 @@ describe('browser (headless Chromium)', () => {
     await page.keyboard.type(`${line}\n`);
   }
 
-  const prompts = (text: string) => text.split(PROMPT).length - 1;
+  /** Lines that start with the shell's prompt (the terminal trims trailing blanks, and kernel
+   * messages may follow a prompt on its line, as the clocksource switch does after boot). */
+  const promptLines = (text: string) => text.split('\n').filter((l) => l.startsWith(PROMPT.trimEnd())).length;
+  const booted = (text: string) => promptLines(text) >= 1;
 
-  /** Runs a shell command and returns the lines it printed (the new text up to the next prompt). */
-  async function shell(page: Page, cmd: string, ms = 10_000): Promise<string[]> {
-    const before = await terminal(page);
-    const n = prompts(before);
+  /** Runs a shell command and returns the lines between it and the next prompt. */
+  async function shell(page: Page, cmd: string, ms = 15_000): Promise<string[]> {
+    await page.waitForTimeout(300); // let the terminal answer the shell's cursor query (ESC[6n) first
+    const n = promptLines(await terminal(page));
     await typeLine(page, cmd);
-    const after = await waitTerminal(page, (t) => prompts(t) > n && t.trimEnd().endsWith(PROMPT.trimEnd()), ms, `the output of '${cmd}'`);
-    const tail = after.slice(after.indexOf(cmd, before.lastIndexOf(PROMPT)) + cmd.length);
-    return tail.split('\n').slice(1, -1).map((l) => l.trimEnd());
+    const lines = (await waitTerminal(page, (t) => promptLines(t) > n, ms, `the output of '${cmd}'`)).split('\n');
+    let at = lines.length - 1;
+    // the command's echo: after its prompt, or alone on a line when a kernel message followed the prompt
+    while (at >= 0 && !lines[at]!.trimEnd().endsWith(cmd)) at--;
+    let end = at + 1;
+    while (end < lines.length && !lines[end]!.startsWith(PROMPT.trimEnd())) end++;
+    return lines.slice(at + 1, end).map((l) => l.trimEnd());
   }
 
   it.runIf(hasChromium)('boots the tiny Linux to its shell in the terminal and runs a typed command', async () => {
     const t0 = Date.now(); // from loading the page: bundle, core, images, boot
     const { page, errors } = await open('?boot=1');
-    await waitTerminal(page, (t) => t.includes(PROMPT), 90_000, 'the shell prompt');
+    await waitTerminal(page, booted, 90_000, 'the shell prompt');
     const bootMs = Date.now() - t0;
     const out = await shell(page, 'echo $((6 * 7)); uname -s');
-    expect(out).toEqual(['42', 'Linux']);
+    expect(out).toEqual(expect.arrayContaining(['42', 'Linux'])); // kernel messages may come between
     await page.waitForTimeout(600); // the next statistics
     const insns = Number((await page.locator('#insns').textContent())?.replace(/,/g, ''));
     console.log(`browser: Linux to its shell prompt in ${(bootMs / 1000).toFixed(1)} s from loading the page; ${(insns / 1e6).toFixed(1)} M instructions by now`);
@@ -116,20 +123,21 @@ describe('browser (headless Chromium)', () => {
     await page.locator('canvas').click();
     await page.keyboard.press('a');
     await page.keyboard.press('Enter');
-    const after = await irq1();
-    expect(after).toBeGreaterThanOrEqual(before + 4); // make and break of two keys
+    let after = await irq1();
+    for (let i = 0; i < 10 && after < before + 4; i++) after = await irq1(); // the guest takes its time
+    expect(after, `IRQ 1 count before ${before}; terminal:\n${await terminal(page)}`).toBeGreaterThanOrEqual(before + 4); // make and break of two keys
     expect(errors).toEqual([]);
     await page.close();
   }, 150_000);
 
   it.runIf(hasChromium)('pauses, saves and restores the machine from the page', async () => {
     const { page } = await open('?boot=1');
-    await waitTerminal(page, (t) => t.includes(PROMPT), 90_000, 'the shell prompt');
+    await waitTerminal(page, booted, 90_000, 'the shell prompt');
     await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       w.savedState = await w.wasmvisor.save();
     });
-    expect(await shell(page, 'touch /made-after-save && ls /made-after-save')).toEqual(['/made-after-save']);
+    expect(await shell(page, 'touch /made-after-save && ls /made-after-save')).toContain('/made-after-save');
     await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await w.wasmvisor.restore(w.savedState!);
@@ -143,7 +151,7 @@ describe('browser (headless Chromium)', () => {
     await page.waitForTimeout(1100);
     expect(await page.locator('#insns').textContent()).toBe(a);
     await page.click('#resume');
-    expect(await shell(page, 'echo resumed')).toEqual(['resumed']);
+    expect(await shell(page, 'echo resumed')).toContain('resumed');
     await page.close();
   }, 150_000);
 

@@ -15,6 +15,7 @@ export const VGA_GUEST_DIR = 'test/guests';
 export const VGA_GUESTS = {
   'vga-text': { width: 720, height: 400, sha256: '1be6e922df651b92ad663953d8ef0827f1f6e0cc2a4f284f55a60d274d1269e9' },
   'vga-13h': { width: 320, height: 200, sha256: '5d25ebb79d0e7666baaa6737e524490cbc20430d9a9e0dc7b5c0eb9f3cd54384' },
+  'vga-12h': { width: 640, height: 480, sha256: 'bad8f18b06a3681f7de7f774a974b8d30decab8904663384f38064e9336636be' },
   'vga-vbe': { width: 640, height: 480, sha256: 'd7d5d534e9cc7c1e1551ac46b17c820475bcc7914beeb423114b83776393e4e6' },
 } as const;
 
