@@ -31,7 +31,7 @@ describe('VGA test ROMs', () => {
   for (const name of Object.keys(VGA_GUESTS)) {
     it.runIf(hasNasm)(`${name}.bin matches ${name}.asm`, () => {
       const out = join(mkdtempSync(join(tmpdir(), 'wv-')), 'x.bin');
-      execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, `${name}.asm`)]);
+      execFileSync('nasm', ['-f', 'bin', '-I', `${DIR}/`, '-o', out, join(DIR, `${name}.asm`)]);
       expect(Buffer.compare(readFileSync(out), readFileSync(join(DIR, `${name}.bin`)))).toBe(0);
     });
   }

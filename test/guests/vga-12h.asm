@@ -1,7 +1,7 @@
 ; vga-12h.asm: a 4 KiB -bios ROM for the VGA's planar 16-colour mode. Without any BIOS help it
-; sets mode 12h (640x480, four planes at A000:0000) register by register, draws 16 vertical
-; colour bars with write mode 2, a white rectangle with write mode 0 and set/reset, and a
-; yellow rectangle whose left and right edges end mid-byte (the bit mask register, with the
+; sets mode 12h (640x480, four planes at A000:0000) from a BIOS-style mode table (set_mode in
+; vga-common.inc), draws 16 vertical colour bars with write mode 2, a white rectangle with write
+; mode 0 and set/reset, and a yellow rectangle whose left and right edges end mid-byte (the bit mask register, with the
 ; latches loaded by a read first), then halts (cli; hlt). The window is MMIO in this mode.
 ; test/vga.test.ts and test/web-e2e.test.ts check what it shows.
 bits 16
@@ -12,38 +12,8 @@ start:
   mov ax, cs
   mov ds, ax
   cld
-  mov dx, 0x3c2
-  mov al, 0xe3
-  out dx, al
-  mov dx, 0x3c4
-  mov si, seq
-  mov cx, 5
-  call indexed
-  mov dx, 0x3d4
-  mov ax, 0x0c11                ; CR11 without its protect bit
-  out dx, ax
-  mov si, crtc
-  mov cx, 25
-  call indexed
-  mov dx, 0x3ce
-  mov si, gc
-  mov cx, 9
-  call indexed
-  mov dx, 0x3da
-  in al, dx
-  mov dx, 0x3c0
-  mov si, attr
-  xor bx, bx
-.attr:
-  mov al, bl
-  out dx, al
-  lodsb
-  out dx, al
-  inc bx
-  cmp bx, 21
-  jb .attr
-  mov al, 0x20
-  out dx, al
+  mov si, mode
+  call set_mode
 
   mov ax, 0xa000
   mov es, ax
@@ -113,17 +83,9 @@ start:
   hlt
   jmp $
 
-; writes CX index/data pairs from DS:SI to the index port DX (data at DX+1), index 0 first
-indexed:
-  xor bx, bx
-.one:
-  mov al, bl
-  mov ah, [si + bx]
-  out dx, ax
-  inc bx
-  loop .one
-  ret
+%include "vga-common.inc"
 
+mode: db 0xe3                  ; miscellaneous output
 seq:  db 0x03, 0x01, 0x0f, 0x00, 0x06
 crtc: db 0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0x0b, 0x3e, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
       db 0xea, 0x0c, 0xdf, 0x28, 0x00, 0xe7, 0x04, 0xe3, 0xff

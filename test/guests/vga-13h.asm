@@ -1,7 +1,6 @@
 ; vga-13h.asm: a 4 KiB -bios ROM for the VGA's 256-colour mode. Without any BIOS help it sets
-; mode 13h (320x200, chain-4) by programming the VGA registers the way a BIOS mode table does
-; (miscellaneous output, sequencer, CRTC after clearing its write protection, graphics
-; controller, attribute controller), loads the DAC with a palette through 3C8h/3C9h, draws a
+; mode 13h (320x200, chain-4) by programming the VGA registers from a BIOS-style mode table
+; (set_mode in vga-common.inc), loads the DAC with a palette through 3C8h/3C9h, draws a
 ; diagonal colour gradient, a white frame, a filled square and a diagonal line at A000:0000,
 ; and halts (cli; hlt). test/vga.test.ts and test/web-e2e.test.ts check what it shows.
 bits 16
@@ -12,43 +11,8 @@ start:
   mov ax, cs
   mov ds, ax
   cld
-  ; miscellaneous output
-  mov dx, 0x3c2
-  mov al, 0x63
-  out dx, al
-  ; sequencer 0-4
-  mov dx, 0x3c4
-  mov si, seq
-  mov cx, 5
-  call indexed
-  ; CRTC: clear CR11's protect bit, then 0-24
-  mov dx, 0x3d4
-  mov ax, 0x0e11
-  out dx, ax
-  mov si, crtc
-  mov cx, 25
-  call indexed
-  ; graphics controller 0-8
-  mov dx, 0x3ce
-  mov si, gc
-  mov cx, 9
-  call indexed
-  ; attribute controller 0-20: reset the flip-flop, index/data pairs on 3C0h, then display on
-  mov dx, 0x3da
-  in al, dx
-  mov dx, 0x3c0
-  mov si, attr
-  xor bx, bx
-.attr:
-  mov al, bl
-  out dx, al
-  lodsb
-  out dx, al
-  inc bx
-  cmp bx, 21
-  jb .attr
-  mov al, 0x20
-  out dx, al
+  mov si, mode
+  call set_mode
   ; the DAC: entry i = (i & 0x3f, (i >> 2) & 0x3f, 0x3f - (i & 0x3f)) for i < 248; 248-255 grey
   mov dx, 0x3c8
   xor al, al
@@ -136,17 +100,9 @@ start:
   hlt
   jmp $
 
-; writes CX index/data pairs from DS:SI to the index port DX (data at DX+1), index 0 first
-indexed:
-  xor bx, bx
-.one:
-  mov al, bl
-  mov ah, [si + bx]
-  out dx, ax
-  inc bx
-  loop .one
-  ret
+%include "vga-common.inc"
 
+mode: db 0x63                  ; miscellaneous output
 seq:  db 0x03, 0x01, 0x0f, 0x00, 0x0e
 crtc: db 0x5f, 0x4f, 0x50, 0x82, 0x54, 0x80, 0xbf, 0x1f, 0x00, 0x41, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
       db 0x9c, 0x0e, 0x8f, 0x28, 0x40, 0x96, 0xb9, 0xa3, 0xff
