@@ -22,14 +22,9 @@ const PROMPT = '~ # ';
 interface PageWindow {
   wasmvisor: {
     terminalText(): string;
-    save(): Promise<Uint8Array>;
-    restore(s: Uint8Array): Promise<void>;
-    pause(): void;
-    resume(): void;
     display: { holdBlink(on: boolean | undefined): void };
     terminal: { focus(): void };
   };
-  savedState?: Uint8Array;
 }
 
 describe('browser (headless Chromium)', () => {
@@ -107,6 +102,15 @@ describe('browser (headless Chromium)', () => {
     return lines.slice(at + 1, end).map((l) => l.trimEnd());
   }
 
+  it.runIf(hasChromium)('serves the page cross-origin isolated, and nothing outside its folders', async () => {
+    const res = await fetch(base);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    for (const path of ['build/core.wasm', 'images/bzImage', 'worker.js', 'wasmvisor.js', 'xterm.css']) expect((await fetch(base + path)).status, path).toBe(200);
+    for (const path of ['images/..%2fpackage.json', 'build/..%2f..%2fetc/passwd', 'no-such-file']) expect((await fetch(base + path)).status, path).toBe(404);
+  });
+
   it.runIf(hasChromium)('boots the tiny Linux to its shell in the terminal and runs a typed command', async () => {
     const t0 = Date.now(); // from loading the page: bundle, core, images, boot
     const { page, errors } = await open('?boot=1');
@@ -133,15 +137,14 @@ describe('browser (headless Chromium)', () => {
   it.runIf(hasChromium)('pauses, saves and restores the machine from the page', async () => {
     const { page } = await open('?boot=1');
     await waitTerminal(page, booted, 90_000, 'the shell prompt');
-    await page.evaluate(async () => {
-      const w = window as unknown as PageWindow;
-      w.savedState = await w.wasmvisor.save();
-    });
+    // the panel's buttons: save (a download, kept for restore), restore (the last save)
+    const download = page.waitForEvent('download');
+    await page.click('#save');
+    expect((await download).suggestedFilename()).toBe('wasmvisor.state');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('state saved'));
     expect(await shell(page, 'touch /made-after-save && ls /made-after-save')).toContain('/made-after-save');
-    await page.evaluate(async () => {
-      const w = window as unknown as PageWindow;
-      await w.wasmvisor.restore(w.savedState!);
-    });
+    await page.click('#restore');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'state restored');
     const out = await shell(page, 'ls /made-after-save 2>&1');
     expect(out.join(' ')).toMatch(/No such file/);
     // paused: no instructions retire
