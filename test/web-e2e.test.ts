@@ -134,7 +134,7 @@ describe('browser (headless Chromium)', () => {
     await page.close();
   }, 150_000);
 
-  it.runIf(hasChromium)('pauses, saves and restores the machine from the page', async () => {
+  it.runIf(hasChromium)('pauses, saves, restores and resets the machine from the panel', async () => {
     const { page } = await open('?boot=1');
     await waitTerminal(page, booted, 90_000, 'the shell prompt');
     // the panel's buttons: save (a download, kept for restore), restore (the last save)
@@ -155,6 +155,13 @@ describe('browser (headless Chromium)', () => {
     expect(await page.locator('#insns').textContent()).toBe(a);
     await page.click('#resume');
     expect(await shell(page, 'echo resumed')).toContain('resumed');
+    // reset: the kernel boots again (reloaded as firmware would) to a fresh shell
+    const boots = (t: string) => t.split('Linux version').length - 1;
+    expect(boots(await terminal(page))).toBe(1);
+    await shell(page, 'touch /before-reset');
+    await page.click('#reset');
+    await waitTerminal(page, (t) => boots(t) === 2 && promptLines(t.slice(t.lastIndexOf('Linux version'))) >= 1, 90_000, 'a second boot');
+    expect((await shell(page, 'ls /before-reset 2>&1')).join(' ')).toMatch(/No such file/);
     await page.close();
   }, 150_000);
 
