@@ -46,10 +46,10 @@ export class Panel {
 
   show(s: VmStats): void {
     const rows = s.exits
-      .map((e) => `<tr><td>${e.name} (${e.reason})</td><td>${Math.round(e.perSecond).toLocaleString('en')}</td><td>${e.total.toLocaleString('en')}</td></tr>`)
+      .map((e) => `<tr><td>${e.name} (${e.reason})</td><td>${Math.round(e.perSecond).toLocaleString('en')}</td><td>${e.total.toLocaleString('en')}</td><td>${Math.round(e.avgNs).toLocaleString('en')}</td></tr>`)
       .join('');
     this.stats.innerHTML =
       `<div><b id="mips">${s.mips.toFixed(1)}</b> MIPS · <span id="insns">${s.instructions.toLocaleString('en')}</span> instructions · ${s.running ? 'running' : 'paused'}</div>` +
-      `<table><thead><tr><th>exit reason</th><th>per second</th><th>total</th></tr></thead><tbody>${rows}</tbody></table>`;
+      `<table><thead><tr><th>exit reason</th><th>per second</th><th>total</th><th>avg host ns</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 }

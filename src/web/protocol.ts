@@ -25,12 +25,14 @@ export type ToWorker =
   | { type: 'save'; id: number }
   | { type: 'restore'; id: number; state: Uint8Array };
 
-/** Per basic exit reason: its name, exits per second over the last interval, and the total. */
+/** Per basic exit reason: its name, exits per second over the last interval, the total, and
+ * (as in the CLI's --stats) the average host nanoseconds spent handling one. */
 export interface ExitRate {
   reason: number;
   name: string;
   perSecond: number;
   total: number;
+  avgNs: number;
 }
 
 export interface VmStats {

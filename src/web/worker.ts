@@ -164,6 +164,7 @@ class Session {
       name: exitName(reason),
       total,
       perSecond: (total - (this.last.counts.get(reason) ?? 0)) / dt,
+      avgNs: m.stats.ns[reason]! / total,
     }));
     exits.sort((a, b) => b.perSecond - a.perSecond || b.total - a.total);
     const mips = (insns - this.last.insns) / dt / 1e6;
