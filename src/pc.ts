@@ -59,6 +59,8 @@ export interface PcOptions {
   deterministic?: boolean;
   idle?: MachineOptions['idle'];
   stats?: boolean;
+  /** The core's memory is a SharedArrayBuffer (MachineOptions.sharedMemory). */
+  sharedMemory?: boolean;
   log?: Logger;
 }
 
@@ -185,6 +187,7 @@ export class Pc {
     if (opts.deterministic !== undefined) mo.deterministic = opts.deterministic;
     if (opts.idle) mo.idle = opts.idle;
     if (opts.stats) mo.stats = opts.stats;
+    if (opts.sharedMemory) mo.sharedMemory = true;
     if (opts.log) mo.log = opts.log;
     return new Pc(await Machine.create(mo), opts);
   }

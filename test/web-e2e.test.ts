@@ -2,7 +2,7 @@
  * The browser build end to end, in headless Chromium (Debian's chromium, driven by
  * playwright-core): `npm run web`'s server and bundle; the tiny Linux booting to its shell in
  * the page's terminal and running a typed command; keys on the canvas reaching the guest's
- * i8042; pause, save and restore; the VGA test ROMs (picked with the file input) showing on the
+ * i8042; the panel's pause, save, restore and reset; the VGA test ROMs (picked with the file input) showing on the
  * canvas exactly the pixels the renderer gives in Node (test/helpers/vga-guests.ts); and bad
  * images reported in the page. Under CI=true a missing chromium fails; elsewhere it skips.
  */
@@ -107,7 +107,7 @@ describe('browser (headless Chromium)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    for (const path of ['build/core.wasm', 'images/bzImage', 'worker.js', 'wasmvisor.js', 'xterm.css']) expect((await fetch(base + path)).status, path).toBe(200);
+    for (const path of ['build/core-shared.wasm', 'images/bzImage', 'worker.js', 'wasmvisor.js', 'xterm.css']) expect((await fetch(base + path)).status, path).toBe(200);
     for (const path of ['images/..%2fpackage.json', 'build/..%2f..%2fetc/passwd', 'no-such-file']) expect((await fetch(base + path)).status, path).toBe(404);
   });
 

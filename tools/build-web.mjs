@@ -1,8 +1,18 @@
 // Bundles the browser build with esbuild into build/web/ (not committed): the page (main.js),
-// the embedding API (wasmvisor.js), the VM's worker (worker.js), index.html and xterm.js's CSS.
-// The core is served from build/core.wasm (npm run build:core).
+// the embedding API (wasmvisor.js), the VM's worker (worker.js), index.html and xterm.js's CSS;
+// and builds build/core-shared.wasm, the release core with its memory shared (the page reads
+// video memory from it while the worker runs), again whenever build/core.wasm is newer
+// (npm run build:core keeps that one current).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+
+const shared = 'build/core-shared.wasm';
+if (!existsSync('build/core.wasm')) throw new Error('build/core.wasm is missing: run npm run build:core first');
+if (!existsSync(shared) || statSync(shared).mtimeMs < statSync('build/core.wasm').mtimeMs) {
+  execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '--config', 'asconfig.json', '--target', 'release',
+    '--outFile', shared, '--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'], { stdio: 'inherit' });
+}
 
 const out = 'build/web';
 mkdirSync(out, { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * The VGA's register file as one byte array, shared by the device (src/devices/vga.ts), which
  * writes it, and the renderer (render.ts), which reads it with the video memory. Keeping every
- * register in one small array makes the display state a plain copy (a Web Worker hands it to
+ * register in one small array makes the display's state a plain copy (a Web Worker hands it to
  * the page through a SharedArrayBuffer) and the save state a plain dump.
  *
  * Video memory layout (as QEMU's): 256 KiB of planar VGA memory interleaved by plane, byte
@@ -107,22 +107,6 @@ export function decodeMode(r: Uint8Array): DisplayMode {
     return { kind: 'chain4', width: chars * 4, height, start: start * 4, stride: offset * 8, scan };
   }
   return { kind: 'planar', width: chars * 8, height, start, stride: offset * 2, scan };
-}
-
-/** The bytes of video memory the current mode shows: [first, end). */
-export function visibleRange(r: Uint8Array, vramSize: number): [number, number] {
-  const m = decodeMode(r);
-  let first = 0;
-  let end = 0;
-  switch (m.kind) {
-    case 'blank': break;
-    case 'text': first = m.start * 2; end = first + m.rows * m.stride * 2; break;
-    case 'chain4': first = m.start; end = first + m.height * m.stride; break;
-    case 'planar': first = m.start * 4; end = first + m.height * m.stride * 4; break;
-    case 'vbe': first = m.start; end = first + m.height * m.stride; break;
-  }
-  first = Math.min(first, vramSize);
-  return [first, Math.min(Math.max(end, first), vramSize)];
 }
 
 /** The register values a VGA BIOS leaves for mode 3 (80x25 text, 9x16 cells, colour at B8000):

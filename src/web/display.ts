@@ -1,7 +1,7 @@
 /**
- * The page's side of the display: renders the VGA state that the worker publishes in the shared
- * display buffer (protocol.ts) onto a canvas, once per animation frame when the worker's frame
- * counter has moved or text blinks, and sends the canvas's key events to the guest's keyboard
+ * The page's side of the display: renders the VGA registers the worker publishes in the display
+ * buffer and video memory, read in the core's shared memory (protocol.ts), onto a canvas, once
+ * per animation frame when the worker's frame counter has moved or text blinks, and sends the canvas's key events to the guest's keyboard
  * (by KeyboardEvent.code, which the i8042 turns into scancodes).
  */
 import { Renderer } from '../display/render.js';
@@ -14,7 +14,7 @@ export class CanvasDisplay {
   private readonly renderer = new Renderer();
   private readonly header: Int32Array;
   private readonly regs: Uint8Array;
-  private readonly vram: Uint8Array;
+  private vram: Uint8Array | undefined;
   private seen = -1;
   private blinkOn = true;
   private raf = 0;
@@ -26,7 +26,6 @@ export class CanvasDisplay {
   constructor(readonly canvas: HTMLCanvasElement, buffer: SharedArrayBuffer, private readonly onKey: (code: string, down: boolean) => void) {
     this.header = new Int32Array(buffer, 0, P.D_HEADER_BYTES / 4);
     this.regs = new Uint8Array(buffer, P.D_REGS, P.D_REGS_SIZE);
-    this.vram = new Uint8Array(buffer, P.D_VRAM, buffer.byteLength - P.D_VRAM);
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
@@ -47,8 +46,15 @@ export class CanvasDisplay {
     this.onKey(e.code, false);
   };
 
+  /** Video memory, once the worker has said where it is. */
+  setVideoMemory(vram: Uint8Array): void {
+    this.vram = vram;
+    this.seen = -1;
+  }
+
   private readonly frame = (t: number) => {
     this.raf = requestAnimationFrame(this.frame);
+    if (!this.vram) return;
     const n = Atomics.load(this.header, P.D_FRAME);
     let dirty = n !== this.seen;
     if (this.blinkHold === undefined && t - this.lastBlink >= BLINK_MS) {
@@ -63,6 +69,7 @@ export class CanvasDisplay {
 
   /** Renders the current state now. */
   draw(): void {
+    if (!this.vram) return;
     const f = this.renderer.render(this.regs, this.vram, { blinkOn: this.blinkHold ?? this.blinkOn });
     if (this.canvas.width !== f.width || this.canvas.height !== f.height) {
       this.canvas.width = f.width;

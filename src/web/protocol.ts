@@ -1,8 +1,10 @@
 /**
  * Messages between the page (wasmvisor.ts) and the VM's Web Worker (worker.ts), and the layout
- * of the display's SharedArrayBuffer: the worker copies the VGA's register file and the part of
- * video memory the mode shows into it after each run slice and bumps the frame counter; the page
- * renders from it when the counter moves, with no message per frame or per write.
+ * of the display's SharedArrayBuffer. The page reads video memory straight from the core's wasm
+ * memory, which is shared (the 'shared' core build) and handed over once in 'ready'; after each
+ * run slice, at most once per frame, the worker copies the VGA's 1 KiB register file into the
+ * display buffer and bumps its frame counter; the page renders when the counter moves. No
+ * message per frame or per write.
  */
 export interface BootImages {
   kernel?: Uint8Array;
@@ -44,7 +46,7 @@ export interface VmStats {
 }
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; vram: VideoMemory }
   | { type: 'serial'; bytes: Uint8Array }
   | { type: 'stats'; stats: VmStats }
   | { type: 'stopped'; why: string; message: string }
@@ -52,12 +54,17 @@ export type FromWorker =
   | { type: 'saved'; id: number; state: Uint8Array }
   | { type: 'restored'; id: number; error?: string };
 
-// display buffer: a header of 32-bit words, the register file, then video memory at its offsets
+/** Where video memory is in the core's shared wasm memory. */
+export interface VideoMemory {
+  buffer: SharedArrayBuffer;
+  offset: number;
+  size: number;
+}
+
+// display buffer: a header of 32-bit words, then the register file
 export const D_FRAME = 0; // frame counter (Atomics)
 export const D_HEADER_BYTES = 64;
 export const D_REGS = D_HEADER_BYTES;
 export const D_REGS_SIZE = 0x400;
-export const D_VRAM = D_REGS + D_REGS_SIZE;
-
-export const displayBytes = (vramSize: number): number => D_VRAM + vramSize;
+export const DISPLAY_BYTES = D_REGS + D_REGS_SIZE;
 export const VRAM_BYTES = 8 << 20;

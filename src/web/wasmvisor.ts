@@ -88,7 +88,7 @@ export class Wasmvisor {
 
     this.terminal = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 14 });
     this.terminal.open(term);
-    const buffer = new SharedArrayBuffer(P.displayBytes(P.VRAM_BYTES));
+    const buffer = new SharedArrayBuffer(P.DISPLAY_BYTES);
     this.display = new CanvasDisplay(this.canvas, buffer, (code, down) => this.send({ type: 'key', code, down }));
     const enc = new TextEncoder();
     this.terminal.onData((s) => this.send({ type: 'serial', bytes: enc.encode(s) }));
@@ -131,7 +131,10 @@ export class Wasmvisor {
 
   private message(msg: P.FromWorker): void {
     switch (msg.type) {
-      case 'ready': this.readyCallbacks.resolve(); return;
+      case 'ready':
+        this.display.setVideoMemory(new Uint8Array(msg.vram.buffer, msg.vram.offset, msg.vram.size));
+        this.readyCallbacks.resolve();
+        return;
       case 'serial': this.terminal.write(msg.bytes); return;
       case 'stats': this.opts.onStats?.(msg.stats); return;
       case 'stopped':

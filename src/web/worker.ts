@@ -2,9 +2,9 @@
  * The VM in a Web Worker: builds the PC from the images the page sends, runs it in slices of
  * host time (run-async.ts) so that messages (serial input, keys, pause, reset, save, restore)
  * are handled between slices, and sends back serial output (one message per slice, not per
- * byte) and statistics (twice a second). The display needs no messages: after a slice the VGA's
- * registers and the video memory the mode shows are copied into the page's SharedArrayBuffer
- * (protocol.ts), at most once per display frame.
+ * byte) and statistics (twice a second). The display needs no messages: the page reads video
+ * memory in the core's shared memory, and after a slice the VGA's registers are copied into the
+ * page's display buffer (protocol.ts), at most once per display frame.
  */
 /// <reference lib="webworker" />
 import { Pc } from '../pc.js';
@@ -13,7 +13,6 @@ import type { Machine } from '../machine.js';
 import { runAsync, Waker } from '../run-async.js';
 import { saveState, loadState } from '../savestate.js';
 import { exitName } from '../exits/reasons.js';
-import { visibleRange } from '../display/vga-state.js';
 import * as P from './protocol.js';
 
 const post = (msg: P.FromWorker, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg, transfer);
@@ -37,8 +36,7 @@ class Session {
   constructor(private readonly pc: Pc, display: SharedArrayBuffer) {
     this.display = new Uint8Array(display);
     this.header = new Int32Array(display, 0, P.D_HEADER_BYTES / 4);
-    const vramSize = pc.vga.memory().length;
-    if (display.byteLength < P.displayBytes(vramSize)) throw new Error('the display buffer is smaller than video memory');
+    if (display.byteLength < P.DISPLAY_BYTES) throw new Error('the display buffer is too small');
     setInterval(() => this.postStats(), STATS_MS);
   }
 
@@ -58,7 +56,14 @@ class Session {
     post({ type: 'serial', bytes }, [bytes.buffer]);
   }
 
-  /** Copies the VGA state into the shared display buffer (at most once per frame). */
+  /** Where the page finds video memory: in the core's shared memory. */
+  videoMemory(): P.VideoMemory {
+    const vram = this.pc.vga.memory();
+    if (!(vram.buffer instanceof SharedArrayBuffer)) throw new Error('the core\'s memory is not shared (build/core-shared.wasm expected)');
+    return { buffer: vram.buffer, offset: vram.byteOffset, size: vram.length };
+  }
+
+  /** Copies the VGA's registers into the shared display buffer (at most once per frame). */
   private publishDisplay(force = false): void {
     const now = performance.now();
     if (!force && now - this.lastFrame < FRAME_MS) {
@@ -69,11 +74,7 @@ class Session {
       return;
     }
     this.lastFrame = now;
-    const vga = this.pc.vga;
-    const vram = vga.memory();
-    this.display.set(vga.regs, P.D_REGS);
-    const [first, end] = visibleRange(vga.regs, vram.length);
-    this.display.set(vram.subarray(first, end), P.D_VRAM + first);
+    this.display.set(this.pc.vga.regs, P.D_REGS);
     Atomics.add(this.header, P.D_FRAME, 1);
   }
 
@@ -191,12 +192,13 @@ async function start(images: P.BootImages, display: SharedArrayBuffer): Promise<
     rtcEpoch: Math.floor(Date.now() / 1000),
     idle: 'sleep',
     vgaMemory: P.VRAM_BYTES,
+    sharedMemory: true,
   }).catch((e: unknown) => {
     throw new Error(`${images.kernel ? images.kernelName ?? 'kernel' : 'BIOS image'}: ${errorText(e)}`);
   });
   s = new Session(pc, display);
   session = s;
-  post({ type: 'ready' });
+  post({ type: 'ready', vram: s.videoMemory() });
   void s.run();
 }
 
