@@ -47,7 +47,7 @@ describe('browser (headless Chromium)', () => {
     });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  }, 120_000);
+  }, 300_000); // build-web may compile the shared core (asc)
 
   afterAll(async () => {
     await browser?.close();
