@@ -1,8 +1,8 @@
 /**
  * The page's side of the display: renders the VGA registers the worker publishes in the display
  * buffer and video memory, read in the core's shared memory (protocol.ts), onto a canvas, once
- * per animation frame when the worker's frame counter has moved or text blinks, and sends the canvas's key events to the guest's keyboard
- * (by KeyboardEvent.code, which the i8042 turns into scancodes).
+ * per animation frame when the worker's frame counter has moved or text blinks; and sends the
+ * canvas's key events to the guest's keyboard (by KeyboardEvent.code: the i8042 makes scancodes).
  */
 import { Renderer } from '../display/render.js';
 import { decodeMode } from '../display/vga-state.js';

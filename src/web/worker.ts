@@ -34,9 +34,9 @@ class Session {
   private last = { t: performance.now(), insns: 0, counts: new Map<number, number>() };
 
   constructor(private readonly pc: Pc, display: SharedArrayBuffer) {
+    if (display.byteLength < P.DISPLAY_BYTES) throw new Error('the display buffer is too small');
     this.display = new Uint8Array(display);
     this.header = new Int32Array(display, 0, P.D_HEADER_BYTES / 4);
-    if (display.byteLength < P.DISPLAY_BYTES) throw new Error('the display buffer is too small');
     setInterval(() => this.postStats(), STATS_MS);
   }
 
