@@ -34,14 +34,21 @@ export const P_ROM = 2;
 
 const cachedModules = new Map<string, WebAssembly.Module>();
 
-/** Which build of the core: release, or stats (with the counters of assembly/stats.ts). */
-export type CoreVariant = 'release' | 'stats';
+/** Which build of the core: release, stats (with the counters of assembly/stats.ts), or shared
+ * (release with its memory a SharedArrayBuffer, so that a page can read video memory while a
+ * worker runs the VM; built by tools/build-web.mjs). */
+export type CoreVariant = 'release' | 'stats' | 'shared';
+const CORE_FILES: Record<CoreVariant, string> = {
+  release: '../build/core.wasm',
+  stats: '../build/core-stats.wasm',
+  shared: '../build/core-shared.wasm',
+};
 
-/** Loads the compiled core (build/core.wasm or build/core-stats.wasm), once per process. */
+/** Loads the compiled core (build/core.wasm, core-stats.wasm or core-shared.wasm), once per process. */
 export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<WebAssembly.Module> {
   const cached = cachedModules.get(variant);
   if (cached) return cached;
-  const url = new URL(variant === 'stats' ? '../build/core-stats.wasm' : '../build/core.wasm', import.meta.url);
+  const url = new URL(CORE_FILES[variant], import.meta.url);
   let bytes: Uint8Array;
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
@@ -51,7 +58,9 @@ export async function loadCoreModule(variant: CoreVariant = 'release'): Promise<
       throw new Error(`the core is not built (${url.pathname} missing): run npm run build`);
     }
   } else {
-    bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`cannot load the core from ${url.href}: HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
   }
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   cachedModules.set(variant, module);

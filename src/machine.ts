@@ -32,6 +32,8 @@ export interface MachineOptions {
   deterministic?: boolean;
   /** Use the stats build of the core, which also counts TLB hits (a little slower). */
   stats?: boolean;
+  /** Use the core build whose memory is shared (SharedArrayBuffer): the browser's worker. */
+  sharedMemory?: boolean;
   /** HLT with nothing to do but wait for a timer: 'skip' jumps guest time to the event (default;
    * a batch run finishes as fast as it can), 'sleep' stops the run with why 'wait' so that an
    * interactive host can wait in real time (src/run-async.ts). */
@@ -118,7 +120,7 @@ export class Machine {
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> {
-    return new Machine(await Core.create(opts.stats ? 'stats' : 'release'), opts);
+    return new Machine(await Core.create(opts.stats ? 'stats' : opts.sharedMemory ? 'shared' : 'release'), opts);
   }
 
   private mapMemory(opts: MachineOptions): void {

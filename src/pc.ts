@@ -23,6 +23,9 @@ import { PvPanic } from './devices/pvpanic.js';
 import { DebugExit } from './devices/debug-exit.js';
 import { PostCodePort, DelayPorts } from './devices/post.js';
 import { MmioBus } from './devices/mmio.js';
+import { Vga, type VramHost } from './devices/vga.js';
+import { VgaPci } from './devices/vga-pci.js';
+import { P_RAM, type Core } from './core.js';
 import { loadKernel } from './loaders/detect.js';
 import type { BootModule } from './loaders/multiboot.js';
 import type { BootPlan } from './loaders/plan.js';
@@ -45,6 +48,8 @@ export interface PcOptions {
   kernelName?: string;
   /** Where each COM port's output goes (index 0 = COM1); missing entries are not connected. */
   serial?: (ByteSink | undefined)[];
+  /** Video memory of the VGA in bytes, a power of two of at least 256 KiB (default 8 MiB). */
+  vgaMemory?: number;
   /** QEMU's isa-debug-exit device (-device isa-debug-exit[,iobase=..,iosize=..]). */
   debugExit?: { iobase?: number; iosize?: number };
   /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
@@ -54,11 +59,34 @@ export interface PcOptions {
   deterministic?: boolean;
   idle?: MachineOptions['idle'];
   stats?: boolean;
+  /** The core's memory is a SharedArrayBuffer (MachineOptions.sharedMemory). */
+  sharedMemory?: boolean;
   log?: Logger;
 }
 
 /** Where firmware would put PCI memory BARs: below the I/O APIC's 0xFEC00000, as SeaBIOS does. */
 const PCI_MMIO_BASE = 0xfebf0000;
+/** The VGA's linear framebuffer BAR, where SeaBIOS puts QEMU's. */
+const VGA_LFB_BASE = 0xfd000000;
+
+/** Video memory as wasm memory grown past guest RAM; the VGA maps guest pages onto it through the
+ * core's page map, so that the guest writes it as RAM and a display reads it directly. */
+function growVram(core: Core, size: number): VramHost {
+  if (size < 0x40000 || (size & (size - 1)) !== 0) throw new Error(`VGA memory of ${size} bytes: a power of two of at least 256 KiB`);
+  const mem = core.exports.memory;
+  const offset = mem.buffer.byteLength;
+  try {
+    mem.grow(size >>> 16);
+  } catch {
+    throw new Error(`cannot allocate ${size} bytes of VGA memory`);
+  }
+  core.refresh();
+  let view = new Uint8Array(mem.buffer, offset, size);
+  return {
+    vram: () => (view.buffer === mem.buffer ? view : (view = new Uint8Array(mem.buffer, offset, size))),
+    map: (phys, bytes, off) => core.exports.mapPages(phys, bytes, off === undefined ? 0 : offset + off, off === undefined ? 0 : P_RAM),
+  };
+}
 
 export class Pc {
   readonly uarts: Uart16550[] = [];
@@ -68,6 +96,7 @@ export class Pc {
   readonly pci: PciHost;
   readonly pvpanic: PvPanic;
   readonly mmio: MmioBus;
+  readonly vga: Vga;
   readonly plan: BootPlan | undefined;
 
   private constructor(readonly machine: Machine, opts: PcOptions) {
@@ -119,6 +148,12 @@ export class Pc {
       read: (o, s) => pv.read(o, s),
       write: (o, s, v) => pv.write(o, s, v),
     });
+    this.vga = new Vga(growVram(m.core, opts.vgaMemory ?? 8 << 20), { log });
+    m.attach(this.vga);
+    this.mmio.add(this.vga.mmio);
+    const vgaPci = new VgaPci(3, this.vga, { log });
+    vgaPci.assignBar(0, VGA_LFB_BASE);
+    this.pci.add(vgaPci);
     m.attach(this.pci);
     m.attach(new PostCodePort({ log }));
     m.attach(new DelayPorts());
@@ -138,6 +173,7 @@ export class Pc {
     }
     const plan = this.plan;
     m.onReset = () => {
+      vgaPci.assignBar(0, VGA_LFB_BASE); // as firmware would
       kbcA20 = true;
       p92A20 = false;
       if (plan) applyBootPlan(m, plan); // as firmware would, the kernel is loaded again
@@ -151,6 +187,7 @@ export class Pc {
     if (opts.deterministic !== undefined) mo.deterministic = opts.deterministic;
     if (opts.idle) mo.idle = opts.idle;
     if (opts.stats) mo.stats = opts.stats;
+    if (opts.sharedMemory) mo.sharedMemory = true;
     if (opts.log) mo.log = opts.log;
     return new Pc(await Machine.create(mo), opts);
   }

@@ -13,6 +13,8 @@ export interface AsyncRunOptions {
   sliceMs?: number;
   /** Called before every slice (deliver queued input). */
   beforeSlice?: () => void;
+  /** Called after every slice, before any wait (publish output, the display). */
+  afterSlice?: () => void;
   /** Whether anything (input) can still wake a guest that waits with no timer (default: yes). */
   canWake?: () => boolean;
 }
@@ -41,7 +43,19 @@ export class Waker {
   }
 }
 
-const tick = () => new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+// a turn of the event loop: setImmediate in Node; in a browser a MessageChannel message, as
+// nested setTimeout(0) calls are clamped to 4 ms
+let channel: MessageChannel | undefined;
+const queued: (() => void)[] = [];
+const tick = () => new Promise<void>((r) => {
+  if (typeof setImmediate === 'function') return void setImmediate(r);
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => queued.shift()?.();
+  }
+  queued.push(r);
+  channel.port2.postMessage(0);
+});
 
 /** Runs until the guest stops for good (anything but 'yield' and 'wait'), or `stopped()` says so. */
 export async function runAsync(m: Machine, waker: Waker, opts: AsyncRunOptions = {}, stopped: () => boolean = () => false): Promise<StopInfo> {
@@ -49,6 +63,7 @@ export async function runAsync(m: Machine, waker: Waker, opts: AsyncRunOptions =
   for (;;) {
     opts.beforeSlice?.();
     const s = m.run(opts.limit, slice);
+    opts.afterSlice?.();
     if (stopped()) return s;
     if (s.why === 'yield') {
       await tick();

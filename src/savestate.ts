@@ -9,6 +9,7 @@
  */
 import * as L from './gen/layout.js';
 import type { Machine } from './machine.js';
+import { fromBase64, toBase64 } from './base64.js';
 
 export const SAVE_VERSION = 1;
 const MAGIC = 0x53535657; // "WVSS"
@@ -41,7 +42,7 @@ export function saveState(m: Machine): Uint8Array {
     ramBytes: m.ramBytes,
     romBytes,
     fields,
-    ioBitmap: Buffer.from(c.u8.subarray(L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE)).toString('base64'),
+    ioBitmap: toBase64(c.u8.subarray(L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE)),
     devices,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -83,7 +84,7 @@ export function loadState(m: Machine, bytes: Uint8Array): void {
       else c.set32(f.offset + 4 * i, Number(vals[i]));
     }
   }
-  c.u8.set(Buffer.from(h.ioBitmap, 'base64'), L.IO_BITMAP_BASE);
+  c.u8.set(fromBase64(h.ioBitmap), L.IO_BITMAP_BASE);
   c.u8.set(bytes.subarray(12 + hlen, 12 + hlen + h.ramBytes), L.RAM_BASE);
   c.u8.set(bytes.subarray(12 + hlen + h.ramBytes), L.ROM_BASE);
   for (const d of m.bus.devices) {

@@ -17,16 +17,23 @@ export class ExitStats {
     this.ns[reason]! += ns;
   }
 
+  /** Exits so far per basic reason (those with any), in-core exits added by the caller. */
+  counts(extraCounts: Map<number, number> = new Map()): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let r = 0; r < 64; r++) {
+      const n = this.count[r]! + (extraCounts.get(r) ?? 0);
+      if (n > 0) out.set(r, n);
+    }
+    return out;
+  }
+
   /** The table, with in-core exits (counted by the core itself) added by the caller. */
   table(extraCounts: Map<number, number> = new Map(), insns?: bigint): string {
     const rows: [number, number, number][] = [];
     let total = 0;
-    for (let r = 0; r < 64; r++) {
-      const n = this.count[r]! + (extraCounts.get(r) ?? 0);
-      if (n > 0) {
-        rows.push([r, n, this.ns[r]!]);
-        total += n;
-      }
+    for (const [r, n] of this.counts(extraCounts)) {
+      rows.push([r, n, this.ns[r]!]);
+      total += n;
     }
     rows.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
     const wall = Math.max(1, this.endNs - this.startNs);

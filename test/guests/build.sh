@@ -5,7 +5,7 @@
 # answer, which QEMU does not give; see README.md).
 set -e
 cd "$(dirname "$0")"
-for asm in pm-*.asm; do
+for asm in pm-*.asm vga-*.asm; do
   name=${asm%.asm}
   nasm -f bin -o "$name.bin" "$asm"
   echo "assembled $name.bin"
