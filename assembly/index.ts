@@ -4,6 +4,7 @@ import {
   RAM_BASE, STATE_BASE, STATE_SIZE, EIP, EFLAGS, CR, DR, GDTR_LIMIT, IDTR_LIMIT, A20_MASK, REGS,
   CC_OP, CC_SRC, CPL, ACTIVITY, SHADOW, INTR_LINE, NMI_PENDING, NMI_BLOCKED, EXIT_PENDING, ENTRY_INTR_INFO,
   PIC_ENABLED, PIT_ENABLED, HOST_DEADLINE, CTL_IDLE_SKIP,
+  XMM,
 } from './gen/layout';
 import { CS, setSegCache, setReg32, EDX, setCr } from './cpu/state';
 import { flushTlb, dropTlb, mapPages as mapPagesImpl, invalidateFetch, setUserMode } from './cpu/memory';
@@ -44,6 +45,7 @@ export function reset(): void {
   // registers through the descriptor tables; the exit record and controls are left alone
   memory.fill(REGS, 0, CR - REGS);
   memory.fill(CR, 0, 16 * 4);
+  memory.fill(XMM, 0, 128); // +0.0 after RESET (SDM Vol. 3A table 9-1)
   store<u32>(EIP, 0xfff0);
   store<u32>(EFLAGS, 2);
   store<u32>(CC_OP, 0);

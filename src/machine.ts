@@ -38,6 +38,9 @@ export interface MachineOptions {
    * a batch run finishes as fast as it can), 'sleep' stops the run with why 'wait' so that an
    * interactive host can wait in real time (src/run-async.ts). */
   idle?: 'skip' | 'sleep';
+  /** Buffered I/O (default true): ports whose device allows it (a polling UART's THR and LSR)
+   * are handled in the core without exits (assembly/cpu/io.ts). Tracing turns it off. */
+  bufferedIo?: boolean;
   log?: Logger;
 }
 
@@ -52,6 +55,9 @@ export interface StopInfo {
 }
 
 const NO_DEADLINE = 0xffffffffffffffffn;
+/** guest ns from the first queued write of buffered I/O to the exit that drains it */
+const BUFIO_FLUSH_NS = 200_000;
+const BUFIO_PORTS = 8; // the layout's BUFIO_PORTS count
 
 export const MAX_ROM = 0x100000;
 const SLICE = 1 << 22; // instructions per core.run() when nothing else limits it
@@ -89,12 +95,16 @@ export class Machine {
   private deadline = Infinity;
   private timersDirty = true;
   readonly idleMode: 'skip' | 'sleep';
+  /** Buffered I/O on (MachineOptions.bufferedIo); may be changed between runs. */
+  bufferedIo: boolean;
+  private readonly fastPorts: { dev: Device; port: number }[] = [];
 
   private constructor(core: Core, opts: MachineOptions) {
     this.core = core;
     this.log = opts.log ?? (() => {});
     this.bus = new IoBus(this.log);
     this.idleMode = opts.idle ?? 'skip';
+    this.bufferedIo = opts.bufferedIo ?? true;
     this.ramBytes = opts.memory ?? 128 * 1024 * 1024;
     if (!Number.isInteger(this.ramBytes) || this.ramBytes < 0x10000 || this.ramBytes > 0xc0000000) {
       throw new Error(`memory size ${this.ramBytes} is out of range (64 KiB to 3 GiB)`);
@@ -105,6 +115,7 @@ export class Machine {
     this.mapMemory(opts);
     core.set32(L.CTL_DETERMINISTIC, opts.deterministic === false ? 0 : 1);
     core.set32(L.CTL_IDLE_SKIP, this.idleMode === 'skip' ? 1 : 0);
+    core.set32(L.BUFIO_FLUSH_NS, BUFIO_FLUSH_NS);
     // every port exits to the host except those of the devices in the core
     core.u8.fill(0xff, L.IO_BITMAP_BASE, L.IO_BITMAP_BASE + L.IO_BITMAP_SIZE);
     core.exports.reset();
@@ -160,7 +171,42 @@ export class Machine {
   attach(dev: Device): void {
     this.bus.attach(dev);
     if (dev.tick) this.tickers.push(dev);
+    if (dev.fastPortMode) for (const port of dev.fastPorts ?? []) this.fastPorts.push({ dev, port });
     this.timersDirty = true;
+  }
+
+  /** Buffered I/O, before an entry: the fast ports and what the core may do with each now. */
+  private armFastPorts(): void {
+    const c = this.core;
+    let n = 0;
+    if (this.bufferedIo) {
+      for (const { dev, port } of this.fastPorts) {
+        const mode = dev.fastPortMode!(port);
+        if (!mode) continue;
+        c.set32(L.BUFIO_PORTS + 4 * n, (mode | port) >>> 0);
+        if (++n === BUFIO_PORTS) return;
+      }
+    }
+    c.set32(L.BUFIO_PORTS + 4 * n, 0);
+  }
+
+  /** Buffered I/O, after an exit: the queued writes go to their devices in order, before the
+   * exit is handled. The first of them lowered HOST_DEADLINE: it is recomputed. */
+  private drainBuffered(): void {
+    const c = this.core;
+    const n = c.get32(L.BUFIO_COUNT);
+    if (n === 0) return;
+    c.set32(L.BUFIO_COUNT, 0);
+    for (let i = 0; i < n; i++) {
+      const e = c.get32(L.BUFIO_RING + 4 * i);
+      this.bus.write(e >>> 16, 1, e & 0xff);
+    }
+    this.timersDirty = true;
+  }
+
+  /** Accesses buffered I/O served without an exit: queued writes and shadow reads. */
+  bufferedIoCounts(): { writes: bigint; reads: bigint } {
+    return { writes: this.core.get64(L.BUFIO_WRITES), reads: this.core.get64(L.BUFIO_READS) };
   }
 
   /** Guest time in ns, as the core sees it (assembly/cpu/exec.ts guestNs). */
@@ -317,10 +363,12 @@ export class Machine {
           if (left < BigInt(budget)) budget = Number(left);
         }
         if (!core.get32(L.CTL_DETERMINISTIC)) core.set64(L.HOST_TSC, this.tscNow());
+        this.armFastPorts();
         const t0 = now();
         const reason = run(budget);
         const t1 = now();
         stats.guestNs += t1 - t0;
+        this.drainBuffered();
         const action = this.handleExit(reason);
         this.serviceDevices();
         stats.record(reason, now() - t1);
@@ -345,6 +393,8 @@ export class Machine {
         }
       }
     } finally {
+      this.drainBuffered();
+      core.set32(L.BUFIO_PORTS, 0); // no fast path for whoever enters the core next (a tracer)
       stats.endNs = now();
       for (const d of this.bus.devices) (d as { flush?: () => void }).flush?.();
     }

@@ -58,6 +58,8 @@ export interface PcOptions {
   noReboot?: boolean;
   deterministic?: boolean;
   idle?: MachineOptions['idle'];
+  /** Buffered I/O (MachineOptions.bufferedIo; default true). */
+  bufferedIo?: boolean;
   stats?: boolean;
   /** The core's memory is a SharedArrayBuffer (MachineOptions.sharedMemory). */
   sharedMemory?: boolean;
@@ -186,6 +188,7 @@ export class Pc {
     if (opts.bios) mo.bios = opts.bios;
     if (opts.deterministic !== undefined) mo.deterministic = opts.deterministic;
     if (opts.idle) mo.idle = opts.idle;
+    if (opts.bufferedIo !== undefined) mo.bufferedIo = opts.bufferedIo;
     if (opts.stats) mo.stats = opts.stats;
     if (opts.sharedMemory) mo.sharedMemory = true;
     if (opts.log) mo.log = opts.log;

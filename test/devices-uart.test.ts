@@ -5,7 +5,7 @@
  * trigger and the character timeout, and interrupt priorities.
  */
 import { describe, expect, it } from 'vitest';
-import { IoBus } from '../src/devices/device.js';
+import { FAST_READ, FAST_WRITE, IoBus } from '../src/devices/device.js';
 import { COM_PORTS, Uart16550 } from '../src/devices/uart16550.js';
 import { FakeIrq, VirtualClock, runUntil } from './helpers/device-fakes.js';
 
@@ -135,6 +135,38 @@ describe('16550A UART', () => {
     expect(rd(LSR) & 0x40).toBe(0x40);
     expect(rd(IIR) & 0x01).toBe(0);
     wr(IER, 0);
+  });
+
+  it('offers buffered I/O only while a queued THR write or a shadow LSR read cannot be told apart', () => {
+    const { rd, wr, uart, out } = setup();
+    expect(uart.fastPorts).toEqual([BASE, BASE + LSR]);
+    // a polling console: no THRE interrupt, no loopback, DLAB clear
+    wr(LCR, 0x03);
+    expect(uart.fastPortMode(BASE + THR)).toBe(FAST_WRITE);
+    const lsr = uart.fastPortMode(BASE + LSR);
+    expect(lsr & FAST_READ).toBe(FAST_READ);
+    expect(lsr >>> 24).toBe(rd(LSR)); // the shadow is what a read returns
+    expect(uart.fastPortMode(BASE + IER)).toBe(0); // only the listed ports
+    // each condition under which a THR write has another effect turns the write path off
+    wr(IER, 0x02); // THRE interrupts: a write clears and re-raises the interrupt
+    expect(uart.fastPortMode(BASE + THR)).toBe(0);
+    wr(IER, 0);
+    wr(MCR, 0x10); // loopback: the byte enters the receive FIFO
+    expect(uart.fastPortMode(BASE + THR)).toBe(0);
+    wr(THR, 0x41);
+    expect(uart.fastPortMode(BASE + LSR) >>> 24 & 0x01).toBe(1); // DR shows in the shadow
+    wr(MCR, 0);
+    wr(LCR, 0x83); // DLAB: port 0 is the divisor latch
+    expect(uart.fastPortMode(BASE + THR)).toBe(0);
+    wr(LCR, 0x03);
+    // a latched line error: reading LSR clears it, so reads must exit
+    uart.sendBreak();
+    while (rd(LSR) & 0x01) rd(RBR);
+    uart.sendBreak();
+    expect(uart.fastPortMode(BASE + LSR)).toBe(0);
+    rd(LSR);
+    expect(uart.fastPortMode(BASE + LSR) & FAST_READ).toBe(FAST_READ);
+    expect(out).toEqual([]);
   });
 
   it('transmits at once and gives a new THRE edge after each THR write', () => {

@@ -136,4 +136,12 @@ export const fields = [
   ['FPU_IGNNE', 'u32', 1, 'the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)'],
   // SSE/SSE2 (assembly/simd/*.ts; SDM Vol. 1 chapters 10-11). MM0-MM7 alias FPU_REGS' significands.
   ['XMM', 'u64', 16, 'XMM0-XMM7, 16 bytes each, low quadword first'],
+  // buffered I/O (assembly/cpu/io.ts; Xen's buffered ioreq page): written by the host before each
+  // entry, drained by it after each exit
+  ['BUFIO_PORTS', 'u32', 8, 'fast-path ports: port | 1<<16 byte writes queue | 1<<17 byte reads return bits 31:24; 0 ends the list'],
+  ['BUFIO_COUNT', 'u32', 1, 'queued writes in BUFIO_RING'],
+  ['BUFIO_FLUSH_NS', 'u32', 1, 'guest ns after the first queued write by which the core exits so the host drains the queue'],
+  ['BUFIO_RING', 'u32', 64, 'queued byte writes in order: port << 16 | value'],
+  ['BUFIO_WRITES', 'u64', 1, 'byte writes queued instead of exiting'],
+  ['BUFIO_READS', 'u64', 1, 'byte reads answered from the shadow value instead of exiting'],
 ];

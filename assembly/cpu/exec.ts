@@ -44,8 +44,9 @@ export function nextTimerEvent(now: u64): u64 {
   return p < h ? p : h;
 }
 
-// ends the current slice of `remaining` at the next timer event
-function clampToTimer(): void {
+// ends the current slice of `remaining` at the next timer event (also after a queued write of
+// buffered I/O lowered HOST_DEADLINE)
+export function clampToTimer(): void {
   if (!load<u32>(CTL_DETERMINISTIC)) return;
   const now = guestNs();
   const d = nextTimerEvent(now);

@@ -5,11 +5,22 @@
 // EXIT_DATA) and sets EXIT_PENDING = replay; the next run() executes the instruction again,
 // and the access that matches the qualification completes with the host's data.
 // Ports not in the bitmap belong to devices in the core (the PICs); others float high.
-import { IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR } from '../gen/layout';
+//
+// Buffered I/O (the fast path of Xen's buffered ioreq page): before each entry the host lists in
+// BUFIO_PORTS the exiting ports whose device needs no synchronous emulation until the next exit:
+// byte writes that can wait (a UART's THR while it raises no interrupt for it: they queue in
+// BUFIO_RING and the host drains them, in order, before it handles the next exit) and byte reads
+// whose value cannot change before then (that UART's LSR: the shadow value). A full queue, or any
+// other access, exits as usual. The first queued write lowers HOST_DEADLINE to BUFIO_FLUSH_NS
+// ahead, so output reaches the host promptly. Guest-visible behaviour is unchanged: only exits go.
+import {
+  IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR, BUFIO_PORTS, BUFIO_COUNT,
+  BUFIO_FLUSH_NS, BUFIO_RING, BUFIO_WRITES, BUFIO_READS, HOST_DEADLINE,
+} from '../gen/layout';
 import { requestExit } from './fault';
 import { picOwns, picRead, picWrite } from '../devices/pic';
 import { pitOwns, pitRead, pitWrite } from '../devices/pit';
-import { guestNs } from './exec';
+import { guestNs, clampToTimer } from './exec';
 import { fpuPortF0 } from '../fpu/state';
 
 export const EXIT_IO: u32 = 30;
@@ -34,12 +45,52 @@ function completes(q: u32): bool {
   return false;
 }
 
+const BUFIO_PORTS_COUNT: u32 = 8; // the layout's BUFIO_PORTS and BUFIO_RING counts
+const BUFIO_RING_COUNT: u32 = 64;
+const BUF_WRITE: u32 = 1 << 16;
+const BUF_READ: u32 = 1 << 17;
+
+// the BUFIO_PORTS entry of a port, or 0
+function bufEntry(port: u32): u32 {
+  for (let i: u32 = 0; i < BUFIO_PORTS_COUNT; i++) {
+    const e = load<u32>(BUFIO_PORTS + (i << 2));
+    if ((e & (BUF_WRITE | BUF_READ)) == 0) return 0;
+    if ((e & 0xffff) == port) return e;
+  }
+  return 0;
+}
+
+// queues a byte write; false when it must exit (not a fast port, or the queue is full)
+function bufferedOut(port: u32, v: u32): bool {
+  if (!(bufEntry(port) & BUF_WRITE)) return false;
+  const n = load<u32>(BUFIO_COUNT);
+  if (n >= BUFIO_RING_COUNT) return false;
+  store<u32>(BUFIO_RING + (n << 2), (port << 16) | (v & 0xff));
+  store<u32>(BUFIO_COUNT, n + 1);
+  store<u64>(BUFIO_WRITES, load<u64>(BUFIO_WRITES) + 1);
+  if (n == 0) {
+    const at = guestNs() + <u64>load<u32>(BUFIO_FLUSH_NS);
+    if (at < load<u64>(HOST_DEADLINE)) {
+      store<u64>(HOST_DEADLINE, at);
+      clampToTimer();
+    }
+  }
+  return true;
+}
+
 export function ioIn(port: u32, size: u32): u32 {
   port &= 0xffff;
   const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
   if (!exits(port)) return coreIn(port, size) & m;
   const q = qual(port, size, true);
   if (completes(q)) return load<u32>(EXIT_DATA) & m;
+  if (size == 1) {
+    const e = bufEntry(port);
+    if (e & BUF_READ) {
+      store<u64>(BUFIO_READS, load<u64>(BUFIO_READS) + 1);
+      return e >>> 24;
+    }
+  }
   store<u32>(EXIT_QUAL, q);
   store<u32>(EXIT_GUEST_LINEAR, ioLinear);
   store<u32>(EXIT_DATA, 0);
@@ -52,6 +103,7 @@ export function ioOut(port: u32, size: u32, v: u32): void {
   if (!exits(port)) { coreOut(port, size, v); return; }
   const q = qual(port, size, false);
   if (completes(q)) return;
+  if (size == 1 && bufferedOut(port, v)) return;
   const m: u32 = size == 4 ? 0xffffffff : (1 << (size << 3)) - 1;
   store<u32>(EXIT_QUAL, q);
   store<u32>(EXIT_GUEST_LINEAR, ioLinear);

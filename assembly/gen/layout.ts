@@ -101,3 +101,9 @@ export const MXCSR: u32 = 0x0768; // SSE control and status: flags 5:0, DAZ 6, m
 export const FPU_FERR: u32 = 0x076C; // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
 export const FPU_IGNNE: u32 = 0x0770; // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)
 export const XMM: u32 = 0x0778; // XMM0-XMM7, 16 bytes each, low quadword first
+export const BUFIO_PORTS: u32 = 0x07F8; // fast-path ports: port | 1<<16 byte writes queue | 1<<17 byte reads return bits 31:24; 0 ends the list
+export const BUFIO_COUNT: u32 = 0x0818; // queued writes in BUFIO_RING
+export const BUFIO_FLUSH_NS: u32 = 0x081C; // guest ns after the first queued write by which the core exits so the host drains the queue
+export const BUFIO_RING: u32 = 0x0820; // queued byte writes in order: port << 16 | value
+export const BUFIO_WRITES: u32 = 0x0920; // byte writes queued instead of exiting
+export const BUFIO_READS: u32 = 0x0928; // byte reads answered from the shadow value instead of exiting

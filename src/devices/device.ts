@@ -22,7 +22,18 @@ export interface Device {
   tick?(now: number): number | undefined;
   save?(): Record<string, unknown>;
   load?(state: Record<string, unknown>): void;
+  /** Buffered I/O (assembly/cpu/io.ts, after Xen's buffered ioreq page): ports the core may
+   * handle without an exit while fastPortMode allows it. */
+  readonly fastPorts?: readonly number[];
+  /** Asked before every entry, per fast port: FAST_WRITE (byte writes may be queued until the next
+   * exit: they change nothing a read could see before then), FAST_READ | value << 24 (a byte
+   * read returns value and has no side effect), or 0 (every access exits). */
+  fastPortMode?(port: number): number;
 }
+
+/** fastPortMode results (the core's BUFIO_PORTS entry bits) */
+export const FAST_WRITE = 0x10000;
+export const FAST_READ = 0x20000;
 
 export type Logger = (msg: string) => void;
 

@@ -27,8 +27,12 @@
  *   setModemInputs() changes them and sets the delta bits.
  * - DMA mode (FCR bit 3) is accepted and has no effect; there are no parity/framing errors except
  *   a break sent with sendBreak().
+ * - Buffered I/O (fastPortMode): while THR writes raise no interrupt (IER.ETBEI clear), outside
+ *   loopback and with DLAB clear, they may queue in the core until the next exit; while no line
+ *   error is latched, an LSR read returns the core's shadow of it. A polling console (Linux's
+ *   printk on 8250) then prints without exits (test/devices-uart.test.ts, test/linux-boot.test.ts).
  */
-import { OnceLog, StateReader, type Clock, type Device, type IrqLine, type Logger } from './device.js';
+import { OnceLog, StateReader, FAST_READ, FAST_WRITE, type Clock, type Device, type IrqLine, type Logger } from './device.js';
 
 export type ByteSink = (bytes: Uint8Array) => void;
 
@@ -119,6 +123,8 @@ export class Uart16550 implements Device {
   private timeoutPending = false;
   private irqLevel = false;
 
+  readonly fastPorts: readonly number[];
+
   constructor(
     readonly name: string,
     readonly base: number,
@@ -127,6 +133,7 @@ export class Uart16550 implements Device {
     opts: UartOptions = {},
   ) {
     this.ports = [{ start: base, count: 8 }];
+    this.fastPorts = [base, base + 5];
     if (opts.sink) this.sink = opts.sink;
     this.log = opts.log ?? (() => {});
     this.once = new OnceLog(this.log);
@@ -277,6 +284,15 @@ export class Uart16550 implements Device {
         this.scr = value;
     }
     this.updateIrq();
+  }
+
+  /** Buffered I/O: THR writes may queue while they only feed the sink (no THRE interrupt, no
+   * loopback, not the divisor latch); LSR reads come from a shadow while no error is latched
+   * (the read then has no side effect, and nothing but an exit can change the value). */
+  fastPortMode(port: number): number {
+    if (port === this.base) return (this.lcr & 0x80) || (this.ier & IER_ETBEI) || (this.mcr & MCR_LOOP) ? 0 : FAST_WRITE;
+    if (port === this.base + 5 && this.lsrErr === 0) return (FAST_READ | (this.lsr() << 24)) >>> 0;
+    return 0;
   }
 
   /** Advances to guest time `now`: the character timeout. Returns the next deadline. */

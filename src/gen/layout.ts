@@ -103,6 +103,12 @@ export const FIELDS: Field[] = [
   { name: 'FPU_FERR', type: 'u32', count: 1, offset: 0x076C }, // the FERR# output (CR0.NE = 0 error reporting); drives IRQ 13 of the in-core PIC
   { name: 'FPU_IGNNE', type: 'u32', count: 1, offset: 0x0770 }, // the IGNNE# input (set by a write to port F0h, cleared when FERR# goes inactive)
   { name: 'XMM', type: 'u64', count: 16, offset: 0x0778 }, // XMM0-XMM7, 16 bytes each, low quadword first
+  { name: 'BUFIO_PORTS', type: 'u32', count: 8, offset: 0x07F8 }, // fast-path ports: port | 1<<16 byte writes queue | 1<<17 byte reads return bits 31:24; 0 ends the list
+  { name: 'BUFIO_COUNT', type: 'u32', count: 1, offset: 0x0818 }, // queued writes in BUFIO_RING
+  { name: 'BUFIO_FLUSH_NS', type: 'u32', count: 1, offset: 0x081C }, // guest ns after the first queued write by which the core exits so the host drains the queue
+  { name: 'BUFIO_RING', type: 'u32', count: 64, offset: 0x0820 }, // queued byte writes in order: port << 16 | value
+  { name: 'BUFIO_WRITES', type: 'u64', count: 1, offset: 0x0920 }, // byte writes queued instead of exiting
+  { name: 'BUFIO_READS', type: 'u64', count: 1, offset: 0x0928 }, // byte reads answered from the shadow value instead of exiting
 ];
 
 export const REGS = 0x0000;
@@ -185,3 +191,9 @@ export const MXCSR = 0x0768;
 export const FPU_FERR = 0x076C;
 export const FPU_IGNNE = 0x0770;
 export const XMM = 0x0778;
+export const BUFIO_PORTS = 0x07F8;
+export const BUFIO_COUNT = 0x0818;
+export const BUFIO_FLUSH_NS = 0x081C;
+export const BUFIO_RING = 0x0820;
+export const BUFIO_WRITES = 0x0920;
+export const BUFIO_READS = 0x0928;
