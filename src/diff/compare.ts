@@ -304,6 +304,46 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
   return op2 === 0xa2 ? "CPUID results (the CPU model): the reference's given to wasmvisor" : "RDTSC (the time): the reference's value given to wasmvisor";
 }
 
+/**
+ * Port reads whose value depends on when they happen, not on the emulation: the 8254's
+ * counters and port 61h (the refresh toggle and timer 2's output), the MC146818's data port
+ * (the clock, UIP, the interrupt flags of register C) and the 8259A's command ports (IRR, whose
+ * bits follow each side's own timer). QEMU's devices run on the host's clock, wasmvisor's on
+ * the instruction counter, so the two can never read the same values there.
+ */
+export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
+  [0x40, 'the 8254 counter 0'], [0x41, 'the 8254 counter 1'], [0x42, 'the 8254 counter 2'],
+  [0x61, 'port 61h (refresh toggle, timer 2 output)'], [0x71, 'the RTC/CMOS data port'],
+  [0x20, 'the 8259A IRR'], [0xa0, 'the 8259A IRR'],
+]);
+
+/**
+ * When wasmvisor's record differs from the reference's in the value an IN read from one of
+ * TIMED_PORTS (and the instruction and port agree), wasmvisor is given the reference's value,
+ * in AL/AX/EAX (core and record) and in the event, as alignPlatform does for CPUID; returns
+ * the reason to count, else undefined. INS is not aligned (the value went to memory).
+ */
+export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void): string | undefined {
+  const hex = wv.bytes || ref.bytes;
+  if (!hex || (wv.bytes && ref.bytes && wv.bytes !== ref.bytes)) return undefined;
+  const { op } = opcodeOf(bytesOf(hex));
+  if (op !== 0xe4 && op !== 0xe5 && op !== 0xec && op !== 0xed) return undefined;
+  const a = wv.events.findIndex((e) => e.kind === 'io');
+  const b = ref.events.findIndex((e) => e.kind === 'io');
+  if (a < 0 || b < 0) return undefined;
+  const x = wv.events[a]!, y = ref.events[b]!;
+  if (x.kind !== 'io' || y.kind !== 'io' || x.dir !== 'in' || y.dir !== 'in' || x.port !== y.port || x.size !== y.size) return undefined;
+  if (x.value === y.value) return undefined;
+  const what = TIMED_PORTS.get(x.port);
+  if (!what) return undefined;
+  const mask = x.size === 4 ? 0xffffffff : (1 << (x.size * 8)) - 1;
+  const eax = ((wv.after.regs[0]! & ~mask) | (y.value & mask)) >>> 0;
+  wv.after.regs[0] = eax;
+  setReg(0, eax);
+  wv.events[a] = { ...x, value: y.value };
+  return `IN from ${what} (timing): the reference's value given to wasmvisor`;
+}
+
 export interface DiffOptions {
   /** The reference (default QEMU). */
   ref?: 'qemu' | 'bochs';
@@ -356,10 +396,17 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
       pendingDiv = { fields: [{ field: 'length', wasmvisor: `stopped (${st!.stop.why}) after ${compared}`, reference: `goes on at ${h4(r.cs)}:${h8(r.ip)}` }] };
       return false;
     }
+    const setReg = (reg: number, v: number) => st!.m.core.setReg32(reg, v);
+    const timed = alignTimedRead(wv, r, setReg);
+    if (timed) cmp!.noteMasked(timed);
+    // an external interrupt the reference took after this instruction: wasmvisor takes it too
+    const irq = r.events.find((e) => e.kind === 'irq');
+    const refused = irq && st!.injectInterrupt(wv, irq.vector);
     opts.mutate?.(wv);
-    const aligned = alignPlatform(wv, r, (reg, v) => st!.m.core.setReg32(reg, v));
+    const aligned = alignPlatform(wv, r, setReg);
     if (aligned) cmp!.noteMasked(aligned);
     const fields = cmp!.compare(wv, r);
+    if (refused) fields.unshift({ field: 'interrupt', wasmvisor: `cannot take one here (${refused})`, reference: `took vector ${irq.vector.toString(16).padStart(2, '0')}` });
     compared++;
     if (fields.length) {
       pendingDiv = { fields };
@@ -393,6 +440,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
           applyX86State(pc.machine, state, ram);
           code32 = (state.segs[1]!.flags & 0x400000) !== 0;
           st = WasmvisorStepper.forMachine(pc.machine);
+          st.externalInterruptsFromHost();
         },
       },
       maxInsns: opts.maxInsns, memory, timeoutMs: opts.timeoutMs ?? 120_000,
@@ -402,12 +450,14 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   } else if (ref === 'bochs') {
     const { startBochs } = await import('../trace/bochs.js');
     st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    st.externalInterruptsFromHost();
     const b = startBochs({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
     session = b;
     refName = `Bochs ${b.version}`;
     notes = b.parser.notes;
   } else {
     st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    st.externalInterruptsFromHost();
     const q = startQemu({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
     session = q;
     refName = `QEMU ${q.version}`;

@@ -30,13 +30,16 @@ export function qemuVersion(bin = QEMU): [number, number] | undefined {
 
 /** The command line: one instruction per TB, no chaining (so every TB execution is logged),
  * the register dump before each TB, the guest code at translation (for the bytes), exceptions
- * (check_exception lines) and device accesses (memory_region_ops_* trace events). */
+ * (check_exception lines), hardware interrupts (Servicing hardware INT) and device accesses
+ * (memory_region_ops_* trace events). The CPU is KERNEL_CPU, without a local APIC as
+ * wasmvisor: with QEMU's default CPU the 8259A's INTR never reaches a ROM's CPU (the LAPIC's
+ * LINT0 stays masked; firmware would program it to ExtINT). */
 export function qemuArgs(bios: string, memoryMiB: number, logPath: string, consolePath: string, version: [number, number]): string[] {
   const oneInsn = version[0] > 8 || (version[0] === 8 && version[1] >= 1)
     ? ['-accel', 'tcg,one-insn-per-tb=on']
     : ['-singlestep'];
   return [
-    '-bios', bios, '-m', String(memoryMiB),
+    '-bios', bios, '-m', String(memoryMiB), '-cpu', KERNEL_CPU,
     '-nographic', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none',
     '-net', 'none', '-no-reboot',
     '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${consolePath}`,
@@ -131,8 +134,17 @@ export class QemuLogParser {
   private segsSeen = 0;
   // the TB whose dump is complete and whose after-state is the next dump
   private pending: { cs: number; ip: number; linear: number; bytes: string; before: CpuState; events: TraceEvent[] } | undefined;
+  /** The last finished record, emitted when the next TB starts (an interrupt delivered before
+   * that TB ran still belongs to it: see "Servicing"). */
+  private held: TraceInsn | undefined;
+  /** The held record took an interrupt: its state after is the next dump (the handler's). */
+  private heldIrq = false;
   n = 0;
   halted = false;
+  /** Hardware interrupts seen (Servicing hardware INT). */
+  interrupts = 0;
+  /** Records emitted (n counts finished ones; the last may still be held). */
+  emitted = 0;
   /** TB executions that stopped before their first instruction (dropped). */
   stoppedTbs = 0;
 
@@ -167,6 +179,7 @@ export class QemuLogParser {
       case 0x54: { // T: "Trace 0: 0x7f.. [000f0000/000f0001/00000040/ff000201] "
         const m = /\[([0-9a-f]+)\/([0-9a-f]+)\//.exec(s);
         if (!m) return;
+        if (!this.heldIrq) this.release();
         this.curCsBase = parseInt(m[1]!, 16) >>> 0;
         this.curPc = parseInt(m[2]!, 16) >>> 0;
         this.cur = { regs: [0, 0, 0, 0, 0, 0, 0, 0], eip: 0, eflags: 0, sel: [0, 0, 0, 0, 0, 0] };
@@ -177,6 +190,19 @@ export class QemuLogParser {
         // the TB logged last did not run: it exited at its start on an exit request (a device
         // timer kicked the vCPU: e.g. the PIT SeaBIOS programmed, with IF=0 nothing is taken).
         // QEMU runs it again and logs it again: this attempt is not an instruction.
+        if (s.startsWith('Servicing hardware INT=')) {
+          // an external interrupt taken at a TB boundary, after the last instruction that ran:
+          // the pending TB if it ran (the interrupt was seen before the next lookup), else the
+          // held one (the next TB was entered and stopped at its start: dropped below)
+          const vector = parseInt(s.slice(23), 16);
+          this.interrupts++;
+          if (this.pending) this.pending.events.push({ kind: 'irq', vector });
+          else if (this.held) {
+            this.held.events.push({ kind: 'irq', vector });
+            this.heldIrq = true;
+          }
+          return;
+        }
         if (!s.startsWith('Stopped')) break; // "SS =..."
         const m = /^Stopped execution of TB chain before \S+ \[([0-9a-f]+)\]/.exec(s);
         if (m && this.pending && this.pending.linear === parseInt(m[1]!, 16) >>> 0 && !this.pending.events.length) {
@@ -224,6 +250,10 @@ export class QemuLogParser {
     const st = this.cur!;
     this.cur = undefined;
     if (!this.reset) this.reset = { regs: [...st.regs], eip: st.eip, eflags: st.eflags, sel: [...st.sel] };
+    if (this.heldIrq) {
+      this.held!.after = st;
+      this.heldIrq = false;
+    }
     if (this.pending) this.finish(st);
     if (this.halted) return;
     const linear = this.curPc;
@@ -235,16 +265,34 @@ export class QemuLogParser {
     if (this.pending.bytes === 'f4' && (st.eflags & 0x200) === 0) {
       const after = { ...st, regs: [...st.regs], sel: [...st.sel], eip: (st.eip + 1) >>> 0 };
       this.finish(after);
+      this.release();
       this.halted = true;
     }
+  }
+
+  /** Emits the held record. */
+  private release(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = undefined;
+    this.heldIrq = false;
+    this.emitted++;
+    this.emit(h);
+  }
+
+  /** The end of the log: the held record is complete unless it still waits for an interrupt's
+   * state. */
+  end(): void {
+    if (!this.heldIrq) this.release();
   }
 
   private finish(after: CpuState): void {
     const p = this.pending!;
     this.pending = undefined;
     const si = softIntEvent(p.bytes, p.ip, after, p.cs);
-    if (si) p.events.push(si);
-    this.emit({ n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events: p.events });
+    if (si) p.events.splice(p.events.findIndex((e) => e.kind === 'irq') >>> 0, 0, si);
+    this.release();
+    this.held = { n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events: p.events };
   }
 }
 
@@ -316,7 +364,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
       resetSent = true;
       onReset(parser.reset);
     }
-    if (parser.n >= o.maxInsns) stop('limit');
+    if (parser.emitted >= o.maxInsns) stop('limit');
     else if (parser.halted) stop('halted');
     return !stopped;
   });
@@ -390,6 +438,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     const fin = () => {
       if (++closed < 2) return;
       clearTimeout(timer);
+      parser.end();
       let consoleText = '';
       try {
         consoleText = readFileSync(conPath, 'latin1');
