@@ -411,7 +411,8 @@ async function diff(argv: string[]): Promise<number> {
     console.log(`(${r.compared} instructions compared against ${r.referenceVersion} in ${secs} s${masked ? `; masked: ${masked}` : ''})`);
     return 1;
   }
-  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why}) in ${secs} s`);
+  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why}) in ${secs} s` +
+    (r.interrupts ? `; ${r.interrupts} external interrupts taken by the reference injected at the same boundaries` : ''));
   if (masked) console.log(`masked or aligned: ${masked}`);
   return 0;
 }

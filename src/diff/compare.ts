@@ -41,6 +41,8 @@ export interface DiffResult {
   divergence?: Divergence;
   /** How many records had a field masked, by reason. */
   masked: Record<string, number>;
+  /** External interrupts the reference took that wasmvisor was given at the same boundary. */
+  interrupts: number;
   ms: number;
   referenceVersion?: string;
   console: { wasmvisor: string; reference: string };
@@ -228,7 +230,8 @@ export class Comparator {
     dis ??= await loadDisassembler(this.code32);
     const last = this.history[this.history.length - 1]!;
     const ipw = (ip: number) => (this.code32 ? h8(ip) : h4(ip));
-    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${ipw(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}`;
+    const irq = (r: TraceInsn) => r.events.filter((e) => e.kind === 'irq').map((e) => `   (then external interrupt ${e.vector.toString(16).padStart(2, '0')})`).join('');
+    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${ipw(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}${irq(r)}`;
     const context = this.history.slice(0, -1).map((h) => `  ${line(h.wv)}`);
     const st = (s: CpuState) =>
       `${REG_NAMES.map((n, i) => `${n}=${h8(s.regs[i]!)}`).join(' ')}\n      EIP=${h8(s.eip)} EFLAGS=${h8(s.eflags)} [${flagNames(s.eflags)}] ` +
@@ -385,6 +388,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   let cmp: Comparator | undefined;
   let code32 = false;
   let compared = 0;
+  let interrupts = 0;
   let pendingDiv: { fields: FieldDiff[] } | undefined;
   let wvEnded = false;
   const onReset = (reset: CpuState) => { cmp = new Comparator(st!.reset, reset, { code32 }); };
@@ -402,6 +406,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
     // an external interrupt the reference took after this instruction: wasmvisor takes it too
     const irq = r.events.find((e) => e.kind === 'irq');
     const refused = irq && st!.injectInterrupt(wv, irq.vector);
+    if (irq && !refused) interrupts++;
     opts.mutate?.(wv);
     const aligned = alignPlatform(wv, r, setReg);
     if (aligned) cmp!.noteMasked(aligned);
@@ -481,7 +486,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
     }
   }
   const r: DiffResult = {
-    ok: !divergence, compared, why, masked: cmp?.masked ?? {}, ms: performance.now() - t0,
+    ok: !divergence, compared, why, masked: cmp?.masked ?? {}, interrupts, ms: performance.now() - t0,
     referenceVersion: refName, console: { wasmvisor: wvConsole, reference: end.console },
   };
   if (divergence) r.divergence = divergence;

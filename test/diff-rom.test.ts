@@ -1,0 +1,130 @@
+/**
+ * The lockstep comparison across external interrupts: test/guests/diff-rom.bin (the 8254 at
+ * ~1 kHz on IRQ 0, REP string instructions, STI; HLT waits, timer reads in the handler, OUTSB
+ * and INSB to the in-core PIC) runs to its final HLT in lockstep with QEMU, every interrupt QEMU
+ * takes injected into wasmvisor at the same instruction boundary; QEMU's log parser on both
+ * shapes of an interrupt in the log; a broken instruction right after an interrupt is reported
+ * at exactly that instruction.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QemuLogParser } from '../src/trace/qemu.js';
+import type { TraceInsn } from '../src/trace/format.js';
+import { diffAgainstQemu } from '../src/diff/compare.js';
+import { requireTool } from './helpers/tools.js';
+
+const ROM = fileURLToPath(new URL('./guests/diff-rom.bin', import.meta.url));
+const ASM = fileURLToPath(new URL('./guests/diff-rom.asm', import.meta.url));
+const hasNasm = requireTool('nasm', 'nasm');
+const hasQemu = requireTool('qemu-system-i386', 'qemu-system-x86');
+
+describe.runIf(hasNasm)('diff-rom.bin', () => {
+  it('is what nasm makes of diff-rom.asm', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diff-rom-'));
+    try {
+      execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'out.bin'), ASM]);
+      expect(readFileSync(join(dir, 'out.bin')).equals(readFileSync(ROM))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('QEMU log parser: hardware interrupts', () => {
+  const dump = (eip: string, efl: string, cs = 'f000', esp = '00008000') => [
+    `EAX=00000000 EBX=00000000 ECX=00000000 EDX=00000633`,
+    `ESI=00000000 EDI=00000000 EBP=00000000 ESP=${esp}`,
+    `EIP=${eip} EFL=${efl} [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0`,
+    'ES =0000 00000000 0000ffff 00009300',
+    `CS =${cs} 000${cs.slice(0, 3)}0 0000ffff 00009b00`,
+    'SS =0000 00000000 0000ffff 00009300',
+    'DS =0000 00000000 0000ffff 00009300',
+    'FS =0000 00000000 0000ffff 00009300',
+    'GS =0000 00000000 0000ffff 00009300',
+  ];
+  const tb = (pc: string, eip: string, efl: string, cs = 'f000', esp?: string) => [
+    `Trace 0: 0x7f0000000100 [000${cs.slice(0, 3)}0/${pc}/00000040/ff000201] `, ...dump(eip, efl, cs, esp),
+  ];
+  const code = ['IN: ', '0x000f0010:  90                       nop', '', 'IN: ', '0x000f0011:  90                       nop', '',
+    'IN: ', '0x000f0012:  f4                       hlt', ''];
+  const parse = (log: string[]) => {
+    const out: TraceInsn[] = [];
+    const p = new QemuLogParser((r) => out.push(r));
+    for (const l of log) p.line(l);
+    p.end();
+    return { out, p };
+  };
+
+  it('gives the interrupt to the instruction that ran last, with the handler as its state after', () => {
+    // the interrupt is seen between two TBs; then, with the next TB already entered and
+    // stopped at its start (dropped), the interrupt belongs to the record before that TB
+    for (const stopped of [false, true]) {
+      const { out, p } = parse([
+        ...code,
+        ...tb('000f0010', '00000010', '00000202'),
+        ...tb('000f0011', '00000011', '00000202'),
+        ...(stopped ? ['Stopped execution of TB chain before 0x7f0000000100 [000f0011]'] : []),
+        'Servicing hardware INT=0x08',
+        ...tb('000f0100', '00000100', '00000002', 'f000', '00007ffa'),
+        ...tb('000f0101', '00000101', '00000002', 'f000', '00007ffa'),
+      ]);
+      expect(p.interrupts).toBe(1);
+      const irqAt = stopped ? 0 : 1;
+      expect(out[irqAt]!.events).toEqual([{ kind: 'irq', vector: 8 }]);
+      expect(out[irqAt]!.after).toMatchObject({ eip: 0x100, eflags: 0x2 });
+      expect(out[irqAt]!.after.regs[4]).toBe(0x7ffa);
+      expect(out.map((r) => r.ip)).toEqual(stopped ? [0x10, 0x100] : [0x10, 0x11, 0x100]);
+    }
+  });
+
+  it('ends a HLT with IF = 1 in the interrupt that wakes it', () => {
+    const { out } = parse([
+      ...code,
+      ...tb('000f0012', '00000012', '00000202'),
+      'Servicing hardware INT=0x08',
+      ...tb('000f0100', '00000100', '00000002', 'f000', '00007ffa'),
+      ...tb('000f0101', '00000101', '00000002', 'f000', '00007ffa'),
+    ]);
+    expect(out[0]).toMatchObject({ ip: 0x12, bytes: 'f4', events: [{ kind: 'irq', vector: 8 }] });
+    expect(out[0]!.after.eip).toBe(0x100);
+  });
+});
+
+describe.runIf(hasQemu)('diff-rom.bin against QEMU (qemu-system-i386)', () => {
+  it('runs in lockstep to its HLT: over a million instructions, every timer interrupt injected', async () => {
+    const r = await diffAgainstQemu({ bios: ROM, maxInsns: 5_000_000, timeoutMs: 240_000 });
+    console.log(`diff-rom.bin: ${r.compared} instructions, ${r.interrupts} interrupts, against ${r.referenceVersion} in ${(r.ms / 1000).toFixed(1)} s; masked: ${JSON.stringify(r.masked)}`);
+    if (r.divergence) console.log(r.divergence.report);
+    expect(r.divergence).toBeUndefined();
+    expect(r.why).toBe('halted');
+    expect(r.compared).toBeGreaterThan(1_000_000);
+    expect(r.interrupts).toBeGreaterThan(100);
+    // the handler's timer reads (two per interrupt) were QEMU's, so the sums printed agree too
+    expect(r.masked['IN from the 8254 counter 0 (timing): the reference\'s value given to wasmvisor']).toBeGreaterThan(0);
+    expect(r.console.wasmvisor).toMatch(/^diff-rom crc=87ea5cb2 pit=[0-9a-f]{4} isr=01\n$/);
+    expect(r.console.reference).toBe(r.console.wasmvisor);
+  }, 300_000);
+
+  it('reports a broken instruction in an interrupt handler at exactly that instruction', async () => {
+    // the first instruction of the handler (PUSH AX) after the 20th interrupt: its ESP is off
+    let seen = 0;
+    let target = -1;
+    const r = await diffAgainstQemu({
+      bios: ROM, maxInsns: 1_000_000,
+      mutate: (x) => {
+        if (x.n === target) x.after.regs[4] = (x.after.regs[4]! + 2) >>> 0;
+        if (x.events.some((e) => e.kind === 'irq') && ++seen === 20) target = x.n + 1;
+      },
+    });
+    expect(r.why).toBe('diverged');
+    expect(r.divergence!.n).toBe(target);
+    expect(r.divergence!.fields.map((f) => f.field)).toEqual(['ESP']);
+    expect(r.divergence!.report).toMatch(new RegExp(`first divergence at instruction ${target}: f000:[0-9a-f]{4} 50  push ax`));
+    expect(r.divergence!.report).toMatch(/the 10 instructions before it/);
+    console.log(r.divergence!.report);
+  }, 120_000);
+});
