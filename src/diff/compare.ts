@@ -357,6 +357,9 @@ export interface DiffOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
+  /** With a kernel: start the comparison where QEMU first reaches this linear address instead
+   * of at the entry (state, RAM and the PICs are copied there). */
+  startAt?: number;
   maxInsns: number;
   /** Guest RAM in bytes (default 16 MiB for a ROM, 64 MiB for a kernel; given to both). */
   memory?: number;
@@ -425,7 +428,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   if (opts.kernel) {
     const memory = opts.memory ?? 64 << 20;
     const { Pc } = await import('../pc.js');
-    const { applyX86State } = await import('../trace/machine-state.js');
+    const { applyX86State, applyPicState } = await import('../trace/machine-state.js');
     const pc = await Pc.create({
       memory,
       kernel: readFileSync(opts.kernel),
@@ -441,8 +444,10 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
         ...(opts.initrd ? { initrd: opts.initrd } : {}),
         ...(opts.append !== undefined ? { append: opts.append } : {}),
         entry: pc.plan!.entry,
-        onEntry: (state, ram) => {
+        ...(opts.startAt !== undefined ? { startAt: opts.startAt } : {}),
+        onEntry: (state, ram, pic) => {
           applyX86State(pc.machine, state, ram);
+          applyPicState(pc.machine, pic);
           code32 = (state.segs[1]!.flags & 0x400000) !== 0;
           st = WasmvisorStepper.forMachine(pc.machine);
           st.externalInterruptsFromHost();

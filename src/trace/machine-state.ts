@@ -141,3 +141,43 @@ export function applyX86State(m: Machine, s: X86State, ram?: Uint8Array): void {
   m.setA20(s.a20); // (also stateChanged)
   c.exports.stateChanged();
 }
+
+/**
+ * Puts QEMU's 8259A state (HMP `info pic`: `pic0: irr=.. imr=.. isr=.. hprio=. irq_base=..
+ * rr_sel=. elcr=.. fnm=.`) into wasmvisor's in-core PICs (assembly/devices/pic.ts registers,
+ * 64 bytes per chip). What `info pic` does not show is taken as a PC's firmware and Linux
+ * program it: initialized, edge-triggered cascade (ICW1 11h), ICW3 04h/02h, ICW4 01h (no
+ * auto-EOI), no special mask, no poll pending. Returns false if the text has no PIC lines.
+ */
+export function applyPicState(m: Machine, text: string): boolean {
+  const c = m.core;
+  if (!c.get32(L.PIC_ENABLED)) return false;
+  let found = 0;
+  for (const line of text.split('\n')) {
+    const mm = /^pic([01]): (.*)$/.exec(line.trim());
+    if (!mm) continue;
+    const chip = Number(mm[1]);
+    const f: Record<string, number> = {};
+    for (const kv of mm[2]!.split(/\s+/)) {
+      const [k, v] = kv.split('=');
+      if (k && v !== undefined) f[k] = parseInt(v, 16);
+    }
+    const put = (r: number, v: number) => c.set32(L.PIC + chip * 64 + r * 4, v >>> 0);
+    put(0, f.irr ?? 0); // IRR
+    put(1, f.isr ?? 0); // ISR
+    put(2, f.imr ?? 0); // IMR
+    put(3, (f.irq_base ?? 0) & 0xf8); // BASE
+    put(4, 0); // STEP: initialized
+    put(5, 0x11); // ICW1
+    put(6, 0x01); // ICW4
+    put(7, f.rr_sel ?? 0); // READ_ISR
+    put(8, ((f.hprio ?? 0) - 1) & 7); // LOWEST: QEMU keeps the highest-priority level
+    put(9, 0); // SMM
+    put(10, 0); // POLL
+    put(11, 0); // ROTATE_AEOI
+    put(12, (f.elcr ?? 0) & (chip ? 0xde : 0xf8)); // ELCR
+    put(14, chip ? 0x02 : 0x04); // ICW3
+    found++;
+  }
+  return found === 2;
+}

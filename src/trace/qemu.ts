@@ -79,7 +79,12 @@ export interface QemuKernelBoot {
   initrd?: string;
   append?: string;
   entry: number;
-  onEntry: (state: X86State, ram: Uint8Array) => void | Promise<void>;
+  /** Where the trace starts (a linear address, default the entry): QEMU runs there untraced
+   * (the first time it gets there) and the state is taken there; e.g. a kernel function run
+   * once, to compare a late part of a boot. */
+  startAt?: number;
+  /** The state and RAM where the trace starts, and QEMU's `info pic` there. */
+  onEntry: (state: X86State, ram: Uint8Array, pic: string) => void | Promise<void>;
   /** QEMU's -cpu (default KERNEL_CPU). */
   cpu?: string;
 }
@@ -401,11 +406,11 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     void (async () => {
       await waitForFile(gdbSock, 10_000, alive);
       gdb = await GdbClient.connect(0, { path: gdbSock, timeoutMs: o.timeoutMs ?? 120_000 });
-      const entry = k.entry >>> 0;
+      const entry = (k.startAt ?? k.entry) >>> 0;
       const bp = await gdb.request(`Z1,${entry.toString(16)},1`);
       if (bp !== 'OK') throw new Error(`QEMU's gdbstub refused a breakpoint at ${entry.toString(16)}: ${bp}`);
       const st = await gdb.cont(o.timeoutMs ?? 120_000);
-      if (!/^T05/.test(st)) throw new Error(`QEMU did not stop at the kernel entry 0x${entry.toString(16)} (stop reply '${st}')`);
+      if (!/^T05/.test(st)) throw new Error(`QEMU did not stop at 0x${entry.toString(16)} (stop reply '${st}')`);
       const state = parseQemuRegisters(await gdb.monitor('info registers'));
       if (((state.segs[1]!.base + state.eip) >>> 0) !== entry) throw new Error(`QEMU stopped at ${state.eip.toString(16)}, not at the entry ${entry.toString(16)}`);
       const ramPath = join(dir, 'ram.bin');
@@ -413,7 +418,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
       if (!existsSync(ramPath)) throw new Error(`pmemsave failed: ${out}`);
       const ram = readFileSync(ramPath);
       rmSync(ramPath);
-      await k.onEntry(state, ram);
+      await k.onEntry(state, ram, await gdb.monitor('info pic'));
       if (stopped) return;
       openLog();
       const mon = async (cmd: string) => {
