@@ -128,3 +128,15 @@ describe.runIf(hasQemu)('diff-rom.bin against QEMU (qemu-system-i386)', () => {
     console.log(r.divergence!.report);
   }, 120_000);
 });
+
+describe.runIf(hasQemu)('a Multiboot kernel with interrupts against QEMU', () => {
+  it('runs test/guests/mb-platform.bin in lockstep to its final HLT (timer, RTC and PIT reads aligned)', async () => {
+    const kernel = fileURLToPath(new URL('./guests/mb-platform.bin', import.meta.url));
+    const r = await diffAgainstQemu({ kernel, memory: 64 << 20, maxInsns: 1_000_000 });
+    console.log(`mb-platform.bin: ${r.compared} instructions, ${r.interrupts} interrupts, against ${r.referenceVersion} in ${(r.ms / 1000).toFixed(1)} s; masked: ${JSON.stringify(r.masked)}`);
+    if (r.divergence) console.log(r.divergence.report);
+    expect(r.divergence).toBeUndefined();
+    expect(r.why).toBe('halted');
+    expect(r.interrupts).toBeGreaterThan(0);
+  }, 120_000);
+});

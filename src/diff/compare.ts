@@ -312,7 +312,9 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
  * counters and port 61h (the refresh toggle and timer 2's output), the MC146818's data port
  * (the clock, UIP, the interrupt flags of register C) and the 8259A's command ports (IRR, whose
  * bits follow each side's own timer). QEMU's devices run on the host's clock, wasmvisor's on
- * the instruction counter, so the two can never read the same values there.
+ * the instruction counter, so the two can never read the same values there. The RTC's data
+ * port counts only for the registers that hold time (00h-0Dh: the clock, the alarms, status
+ * registers A-D, as selected by the last write to port 70h); CMOS RAM is compared.
  */
 export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
   [0x40, 'the 8254 counter 0'], [0x41, 'the 8254 counter 1'], [0x42, 'the 8254 counter 2'],
@@ -326,7 +328,7 @@ export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
  * in AL/AX/EAX (core and record) and in the event, as alignPlatform does for CPUID; returns
  * the reason to count, else undefined. INS is not aligned (the value went to memory).
  */
-export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void): string | undefined {
+export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void, cmosIndex = 0): string | undefined {
   const hex = wv.bytes || ref.bytes;
   if (!hex || (wv.bytes && ref.bytes && wv.bytes !== ref.bytes)) return undefined;
   const { op } = opcodeOf(bytesOf(hex));
@@ -338,7 +340,7 @@ export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number
   if (x.kind !== 'io' || y.kind !== 'io' || x.dir !== 'in' || y.dir !== 'in' || x.port !== y.port || x.size !== y.size) return undefined;
   if (x.value === y.value) return undefined;
   const what = TIMED_PORTS.get(x.port);
-  if (!what) return undefined;
+  if (!what || (x.port === 0x71 && cmosIndex > 0x0d)) return undefined;
   const mask = x.size === 4 ? 0xffffffff : (1 << (x.size * 8)) - 1;
   const eax = ((wv.after.regs[0]! & ~mask) | (y.value & mask)) >>> 0;
   wv.after.regs[0] = eax;
@@ -392,6 +394,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   let code32 = false;
   let compared = 0;
   let interrupts = 0;
+  let cmosIndex = 0; // the RTC/CMOS register the reference's last write to port 70h selected
   let pendingDiv: { fields: FieldDiff[] } | undefined;
   let wvEnded = false;
   const onReset = (reset: CpuState) => { cmp = new Comparator(st!.reset, reset, { code32 }); };
@@ -404,8 +407,9 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
       return false;
     }
     const setReg = (reg: number, v: number) => st!.m.core.setReg32(reg, v);
-    const timed = alignTimedRead(wv, r, setReg);
+    const timed = alignTimedRead(wv, r, setReg, cmosIndex);
     if (timed) cmp!.noteMasked(timed);
+    for (const e of r.events) if (e.kind === 'io' && e.dir === 'out' && e.port === 0x70) cmosIndex = e.value & 0x7f;
     // an external interrupt the reference took after this instruction: wasmvisor takes it too
     const irq = r.events.find((e) => e.kind === 'irq');
     const refused = irq && st!.injectInterrupt(wv, irq.vector);
