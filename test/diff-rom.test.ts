@@ -140,3 +140,36 @@ describe.runIf(hasQemu)('a Multiboot kernel with interrupts against QEMU', () =>
     expect(r.interrupts).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe.runIf(hasQemu)('a broken instruction is reported where it first matters', () => {
+  it('a STOSB that stores a wrong byte: at the CRC loop\'s XOR that reads it, not before', async () => {
+    // the 1000th STOSB of the LCG fill stores byte 999 of 1000:0000 with bit 0 flipped (the
+    // core is tampered with, not the record); REP MOVSW copies it to 2000:0000 and REPE CMPSB
+    // compares the two copies (equal on both sides), so no register differs until the CRC loop
+    // loads byte 999 of the copy: XOR AL, [SI] with SI = 999
+    let stosb = 0;
+    let tampered = false;
+    let firstUse = -1;
+    const r = await diffAgainstQemu({
+      bios: ROM, maxInsns: 1_000_000,
+      tamper: (m, x) => {
+        if (x.bytes === 'aa' && ++stosb === 1000) {
+          const di = (x.after.regs[7]! - 1) & 0xffff;
+          expect(di).toBe(999);
+          const w = m.core.physToWasm(0x10000 + di);
+          m.core.u8[w] = m.core.u8[w]! ^ 1;
+          tampered = true;
+        }
+        if (tampered && firstUse < 0 && x.bytes === '3204' && x.after.regs[6] === 999) firstUse = x.n;
+      },
+    });
+    expect(tampered).toBe(true);
+    expect(r.why).toBe('diverged');
+    expect(r.divergence!.n).toBe(firstUse);
+    const fields = r.divergence!.fields.map((f) => f.field);
+    expect(fields[0]).toBe('EAX'); // AL, and the XOR's flags when the parity changed
+    expect(fields.every((f) => f === 'EAX' || f === 'EFLAGS')).toBe(true);
+    expect(r.divergence!.report).toMatch(new RegExp(`first divergence at instruction ${firstUse}: f000:[0-9a-f]{4} 3204  xor al, byte ptr \\[si\\]`));
+    console.log(r.divergence!.report);
+  }, 120_000);
+});

@@ -368,6 +368,9 @@ export interface DiffOptions {
   timeoutMs?: number;
   /** Test hook: changes a wasmvisor record before it is compared (fault injection). */
   mutate?: (r: TraceInsn) => void;
+  /** Test hook: changes wasmvisor's machine after the step that made record r (a broken
+   * instruction whose effect, e.g. on memory, shows only where it is used). */
+  tamper?: (m: import('../machine.js').Machine, r: TraceInsn) => void;
 }
 
 /** What the lockstep driver needs of a reference: records pushed as they come. */
@@ -415,6 +418,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
     const refused = irq && st!.injectInterrupt(wv, irq.vector);
     if (irq && !refused) interrupts++;
     opts.mutate?.(wv);
+    opts.tamper?.(st!.m, wv);
     const aligned = alignPlatform(wv, r, setReg);
     if (aligned) cmp!.noteMasked(aligned);
     const fields = cmp!.compare(wv, r);
