@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QemuLogParser } from '../src/trace/qemu.js';
 import type { TraceInsn } from '../src/trace/format.js';
-import { diffAgainstQemu } from '../src/diff/compare.js';
+import { diffAgainstQemu, alignTimedRead, TimedPortState } from '../src/diff/compare.js';
 import { requireTool } from './helpers/tools.js';
 
 const ROM = fileURLToPath(new URL('./guests/diff-rom.bin', import.meta.url));
@@ -91,6 +91,36 @@ describe('QEMU log parser: hardware interrupts', () => {
     ]);
     expect(out[0]).toMatchObject({ ip: 0x12, bytes: 'f4', events: [{ kind: 'irq', vector: 8 }] });
     expect(out[0]!.after.eip).toBe(0x100);
+  });
+});
+
+describe('timing-dependent port reads', () => {
+  const rec = (bytes: string, eax: number, port: number, value: number): TraceInsn => ({
+    n: 0, cs: 0xf000, ip: 0, linear: 0xf0000, bytes,
+    after: { regs: [eax, 0, port, 0, 0, 0, 0, 0], eip: 2, eflags: 2, sel: [0xf000, 0, 0, 0, 0, 0] },
+    events: [{ kind: 'io', dir: 'in', port, size: 1, value }],
+  });
+  it('takes the reference\'s PIT count, and RTC clock but not CMOS RAM, IRR but not ISR', () => {
+    const regs: number[] = [];
+    const setReg = (r: number, v: number) => { regs[r] = v; };
+    const wv = rec('e440', 0x1234, 0x40, 0x34);
+    expect(alignTimedRead(wv, rec('e440', 0x12a9, 0x40, 0xa9), setReg)).toMatch(/8254 counter 0/);
+    expect(wv.after.regs[0]).toBe(0x12a9);
+    expect(regs[0]).toBe(0x12a9);
+    expect(wv.events[0]).toMatchObject({ value: 0xa9 });
+    const ports = new TimedPortState();
+    const out = (port: number, value: number) => ports.observe([{ kind: 'io', dir: 'out', port, size: 1, value }]);
+    out(0x70, 0x00); // seconds
+    expect(alignTimedRead(rec('e471', 0x05, 0x71, 0x05), rec('e471', 0x07, 0x71, 0x07), setReg, ports)).toBeDefined();
+    out(0x70, 0x15); // base memory size, low byte: CMOS RAM
+    expect(alignTimedRead(rec('e471', 0x80, 0x71, 0x80), rec('e471', 0x40, 0x71, 0x40), setReg, ports)).toBeUndefined();
+    expect(alignTimedRead(rec('e420', 0x01, 0x20, 0x01), rec('e420', 0x00, 0x20, 0x00), setReg, ports)).toMatch(/IRR/);
+    out(0x20, 0x0b); // OCW3: read ISR
+    expect(alignTimedRead(rec('e420', 0x01, 0x20, 0x01), rec('e420', 0x00, 0x20, 0x00), setReg, ports)).toBeUndefined();
+    out(0x20, 0x0c); // OCW3: poll
+    expect(alignTimedRead(rec('e420', 0x80, 0x20, 0x80), rec('e420', 0x00, 0x20, 0x00), setReg, ports)).toBeDefined();
+    // not an IN, or another port: compared
+    expect(alignTimedRead(rec('e460', 1, 0x60, 1), rec('e460', 2, 0x60, 2), setReg, ports)).toBeUndefined();
   });
 });
 

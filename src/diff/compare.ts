@@ -314,7 +314,8 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
  * bits follow each side's own timer). QEMU's devices run on the host's clock, wasmvisor's on
  * the instruction counter, so the two can never read the same values there. The RTC's data
  * port counts only for the registers that hold time (00h-0Dh: the clock, the alarms, status
- * registers A-D, as selected by the last write to port 70h); CMOS RAM is compared.
+ * registers A-D) and the 8259A's only for IRR and poll reads (TimedPortState follows what the
+ * reference selected); CMOS RAM and the in-service register are compared.
  */
 export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
   [0x40, 'the 8254 counter 0'], [0x41, 'the 8254 counter 1'], [0x42, 'the 8254 counter 2'],
@@ -322,13 +323,48 @@ export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
   [0x20, 'the 8259A IRR'], [0xa0, 'the 8259A IRR'],
 ]);
 
+/** What the reference's writes selected behind TIMED_PORTS: the RTC register (port 70h) and
+ * the register a read of an 8259A's command port returns (OCW3: IRR, ISR, or a poll). */
+export class TimedPortState {
+  private cmosIndex = 0;
+  private readonly isr = [false, false];
+  private readonly poll = [false, false];
+
+  /** A read of this port now returns a time-dependent value. */
+  timed(port: number): boolean {
+    if (!TIMED_PORTS.has(port)) return false;
+    if (port === 0x71) return this.cmosIndex <= 0x0d;
+    if (port === 0x20 || port === 0xa0) {
+      const c = port === 0xa0 ? 1 : 0;
+      return this.poll[c]! || !this.isr[c]!;
+    }
+    return true;
+  }
+
+  /** Follows the port accesses of one reference record. */
+  observe(events: TraceEvent[]): void {
+    for (const e of events) {
+      if (e.kind !== 'io') continue;
+      const c = e.port === 0xa0 ? 1 : 0;
+      if (e.port === 0x70 && e.dir === 'out') this.cmosIndex = e.value & 0x7f;
+      if (e.port !== 0x20 && e.port !== 0xa0) continue;
+      if (e.dir === 'in') this.poll[c] = false;
+      else if (e.value & 0x10) { this.isr[c] = false; this.poll[c] = false; } // ICW1: IRR again
+      else if ((e.value & 0x18) === 0x08) { // OCW3
+        if (e.value & 4) this.poll[c] = true;
+        if (e.value & 2) this.isr[c] = (e.value & 1) !== 0;
+      }
+    }
+  }
+}
+
 /**
  * When wasmvisor's record differs from the reference's in the value an IN read from one of
  * TIMED_PORTS (and the instruction and port agree), wasmvisor is given the reference's value,
  * in AL/AX/EAX (core and record) and in the event, as alignPlatform does for CPUID; returns
  * the reason to count, else undefined. INS is not aligned (the value went to memory).
  */
-export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void, cmosIndex = 0): string | undefined {
+export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void, ports = new TimedPortState()): string | undefined {
   const hex = wv.bytes || ref.bytes;
   if (!hex || (wv.bytes && ref.bytes && wv.bytes !== ref.bytes)) return undefined;
   const { op } = opcodeOf(bytesOf(hex));
@@ -340,7 +376,7 @@ export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number
   if (x.kind !== 'io' || y.kind !== 'io' || x.dir !== 'in' || y.dir !== 'in' || x.port !== y.port || x.size !== y.size) return undefined;
   if (x.value === y.value) return undefined;
   const what = TIMED_PORTS.get(x.port);
-  if (!what || (x.port === 0x71 && cmosIndex > 0x0d)) return undefined;
+  if (!what || !ports.timed(x.port)) return undefined;
   const mask = x.size === 4 ? 0xffffffff : (1 << (x.size * 8)) - 1;
   const eax = ((wv.after.regs[0]! & ~mask) | (y.value & mask)) >>> 0;
   wv.after.regs[0] = eax;
@@ -397,7 +433,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   let code32 = false;
   let compared = 0;
   let interrupts = 0;
-  let cmosIndex = 0; // the RTC/CMOS register the reference's last write to port 70h selected
+  const timedPorts = new TimedPortState();
   let pendingDiv: { fields: FieldDiff[] } | undefined;
   let wvEnded = false;
   const onReset = (reset: CpuState) => { cmp = new Comparator(st!.reset, reset, { code32 }); };
@@ -410,9 +446,9 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
       return false;
     }
     const setReg = (reg: number, v: number) => st!.m.core.setReg32(reg, v);
-    const timed = alignTimedRead(wv, r, setReg, cmosIndex);
+    const timed = alignTimedRead(wv, r, setReg, timedPorts);
     if (timed) cmp!.noteMasked(timed);
-    for (const e of r.events) if (e.kind === 'io' && e.dir === 'out' && e.port === 0x70) cmosIndex = e.value & 0x7f;
+    timedPorts.observe(r.events);
     // an external interrupt the reference took after this instruction: wasmvisor takes it too
     const irq = r.events.find((e) => e.kind === 'irq');
     const refused = irq && st!.injectInterrupt(wv, irq.vector);

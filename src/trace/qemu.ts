@@ -191,10 +191,7 @@ export class QemuLogParser {
         this.segsSeen = 0;
         return;
       }
-      case 0x53: { // S: "Stopped execution of TB chain before 0x7f.. [00100048] "
-        // the TB logged last did not run: it exited at its start on an exit request (a device
-        // timer kicked the vCPU: e.g. the PIT SeaBIOS programmed, with IF=0 nothing is taken).
-        // QEMU runs it again and logs it again: this attempt is not an instruction.
+      case 0x53: { // S: "Servicing hardware INT=0x08", "Stopped execution of TB chain before 0x7f.. [00100048] "
         if (s.startsWith('Servicing hardware INT=')) {
           // an external interrupt taken at a TB boundary, after the last instruction that ran:
           // the pending TB if it ran (the interrupt was seen before the next lookup), else the
@@ -209,6 +206,9 @@ export class QemuLogParser {
           return;
         }
         if (!s.startsWith('Stopped')) break; // "SS =..."
+        // the TB logged last did not run: it exited at its start on an exit request (a device
+        // timer kicked the vCPU: e.g. the PIT SeaBIOS programmed, with IF=0 nothing is taken).
+        // QEMU runs it again and logs it again: this attempt is not an instruction.
         const m = /^Stopped execution of TB chain before \S+ \[([0-9a-f]+)\]/.exec(s);
         if (m && this.pending && this.pending.linear === parseInt(m[1]!, 16) >>> 0 && !this.pending.events.length) {
           this.pending = undefined;
