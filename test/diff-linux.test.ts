@@ -11,9 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { diffAgainst, alignPlatform } from '../src/diff/compare.js';
-import { parseQemuRegisters, applyPicState } from '../src/trace/machine-state.js';
+import { parseQemuRegisters, applyPicState, picReg } from '../src/trace/machine-state.js';
 import { Machine } from '../src/machine.js';
-import * as L from '../src/gen/layout.js';
 import { QemuLogParser } from '../src/trace/qemu.js';
 import type { TraceInsn } from '../src/trace/format.js';
 import { requireTool } from './helpers/tools.js';
@@ -110,7 +109,7 @@ describe("QEMU's 8259A state", () => {
     const info = 'pic1: irr=00 imr=ff isr=00 hprio=0 irq_base=70 rr_sel=0 elcr=0c fnm=0\n' +
       'pic0: irr=01 imr=fa isr=01 hprio=3 irq_base=30 rr_sel=1 elcr=00 fnm=0\n';
     expect(applyPicState(m, info)).toBe(true);
-    const reg = (chip: number, r: number) => m.core.get32(L.PIC + chip * 64 + r * 4);
+    const reg = (chip: number, r: number) => m.core.get32(picReg(chip, r));
     expect([reg(0, 0), reg(0, 1), reg(0, 2), reg(0, 3), reg(0, 7), reg(0, 8)]).toEqual([1, 1, 0xfa, 0x30, 1, 2]);
     expect([reg(1, 2), reg(1, 3), reg(1, 8), reg(1, 12)]).toEqual([0xff, 0x70, 7, 0x0c]);
   });

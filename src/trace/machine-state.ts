@@ -142,6 +142,16 @@ export function applyX86State(m: Machine, s: X86State, ram?: Uint8Array): void {
   c.exports.stateChanged();
 }
 
+/** The in-core 8259A's register slots (assembly/devices/pic.ts), 4 bytes each, chip c at
+ * PIC + 64 c. */
+export const PIC_REG = {
+  IRR: 0, ISR: 1, IMR: 2, BASE: 3, STEP: 4, ICW1: 5, ICW4: 6, READ_ISR: 7, LOWEST: 8, SMM: 9,
+  POLL: 10, ROTATE_AEOI: 11, ELCR: 12, ICW3: 14,
+} as const;
+
+/** The state offset of register r of PIC chip (0 master, 1 slave). */
+export const picReg = (chip: number, r: number): number => L.PIC + chip * 64 + r * 4;
+
 /**
  * Puts QEMU's 8259A state (HMP `info pic`: `pic0: irr=.. imr=.. isr=.. hprio=. irq_base=..
  * rr_sel=. elcr=.. fnm=.`) into wasmvisor's in-core PICs (assembly/devices/pic.ts registers,
@@ -162,21 +172,22 @@ export function applyPicState(m: Machine, text: string): boolean {
       const [k, v] = kv.split('=');
       if (k && v !== undefined) f[k] = parseInt(v, 16);
     }
-    const put = (r: number, v: number) => c.set32(L.PIC + chip * 64 + r * 4, v >>> 0);
-    put(0, f.irr ?? 0); // IRR
-    put(1, f.isr ?? 0); // ISR
-    put(2, f.imr ?? 0); // IMR
-    put(3, (f.irq_base ?? 0) & 0xf8); // BASE
-    put(4, 0); // STEP: initialized
-    put(5, 0x11); // ICW1
-    put(6, 0x01); // ICW4
-    put(7, f.rr_sel ?? 0); // READ_ISR
-    put(8, ((f.hprio ?? 0) - 1) & 7); // LOWEST: QEMU keeps the highest-priority level
-    put(9, 0); // SMM
-    put(10, 0); // POLL
-    put(11, 0); // ROTATE_AEOI
-    put(12, (f.elcr ?? 0) & (chip ? 0xde : 0xf8)); // ELCR
-    put(14, chip ? 0x02 : 0x04); // ICW3
+    const put = (r: number, v: number) => c.set32(picReg(chip, r), v >>> 0);
+    const R = PIC_REG;
+    put(R.IRR, f.irr ?? 0);
+    put(R.ISR, f.isr ?? 0);
+    put(R.IMR, f.imr ?? 0);
+    put(R.BASE, (f.irq_base ?? 0) & 0xf8);
+    put(R.STEP, 0); // initialized
+    put(R.ICW1, 0x11);
+    put(R.ICW4, 0x01);
+    put(R.READ_ISR, f.rr_sel ?? 0);
+    put(R.LOWEST, ((f.hprio ?? 0) - 1) & 7); // QEMU keeps the highest-priority level
+    put(R.SMM, 0);
+    put(R.POLL, 0);
+    put(R.ROTATE_AEOI, 0);
+    put(R.ELCR, (f.elcr ?? 0) & (chip ? 0xde : 0xf8));
+    put(R.ICW3, chip ? 0x02 : 0x04);
     found++;
   }
   return found === 2;

@@ -7,6 +7,7 @@ import * as L from '../gen/layout.js';
 import { Machine, type StopInfo } from '../machine.js';
 import { DebugCon } from '../devices/debugcon.js';
 import { ExitReason } from '../exits/reasons.js';
+import { PIC_REG, picReg } from './machine-state.js';
 import {
   CORE_SEG_OF_SLOT, TraceWriter, bytesOf, hexBytes, opcodeOf, portIoEvent, softIntEvent,
   type CpuState, type TraceEvent, type TraceInsn,
@@ -279,18 +280,18 @@ export class WasmvisorStepper {
     return undefined;
   }
 
-  /** The INTA cycle's effect on the in-core 8259A pair for `vector` (assembly/devices/pic.ts
-   * registers: IRR 0, ISR 1, BASE 3, ICW4 6 per chip, 64 bytes apart). */
+  /** The INTA cycle's effect on the in-core 8259A pair for `vector`. */
   private acknowledgePic(vector: number): void {
     const c = this.m.core;
     if (!c.get32(L.PIC_ENABLED)) return;
-    const reg = (chip: number, r: number) => L.PIC + chip * 64 + r * 4;
     const ack = (chip: number, level: number) => {
       const b = 1 << level;
-      c.set32(reg(chip, 0), c.get32(reg(chip, 0)) & ~b);
-      if (!(c.get32(reg(chip, 6)) & 2)) c.set32(reg(chip, 1), c.get32(reg(chip, 1)) | b); // not auto-EOI
+      c.set32(picReg(chip, PIC_REG.IRR), c.get32(picReg(chip, PIC_REG.IRR)) & ~b);
+      if (!(c.get32(picReg(chip, PIC_REG.ICW4)) & 2)) { // not auto-EOI
+        c.set32(picReg(chip, PIC_REG.ISR), c.get32(picReg(chip, PIC_REG.ISR)) | b);
+      }
     };
-    const base0 = c.get32(reg(0, 3)), base1 = c.get32(reg(1, 3));
+    const base0 = c.get32(picReg(0, PIC_REG.BASE)), base1 = c.get32(picReg(1, PIC_REG.BASE));
     if ((vector & 0xf8) === base0 && (vector & 7) !== 2) ack(0, vector & 7);
     else if ((vector & 0xf8) === base1) {
       ack(1, vector & 7);
