@@ -4,7 +4,9 @@
  * and INSB to the in-core PIC) runs to its final HLT in lockstep with QEMU, every interrupt QEMU
  * takes injected into wasmvisor at the same instruction boundary; QEMU's log parser on both
  * shapes of an interrupt in the log; a broken instruction right after an interrupt is reported
- * at exactly that instruction.
+ * at exactly that instruction, a broken STOSB where its byte is first used; timing-dependent
+ * port reads aligned and nothing else; the Multiboot platform kernel to its HLT; the command
+ * line.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -202,4 +204,23 @@ describe.runIf(hasQemu)('a broken instruction is reported where it first matters
     expect(r.divergence!.report).toMatch(new RegExp(`first divergence at instruction ${firstUse}: f000:[0-9a-f]{4} 3204  xor al, byte ptr \\[si\\]`));
     console.log(r.divergence!.report);
   }, 120_000);
+});
+
+describe.runIf(hasQemu)('the command line', () => {
+  const cli = fileURLToPath(new URL('../bin/wasmvisor.js', import.meta.url));
+  it('wasmvisor diff --ref qemu -bios ROM: status 0 and the count of injected interrupts', () => {
+    const out = execFileSync('node', [cli, 'diff', '--ref', 'qemu', '-bios', ROM, '--max-insns', '50000'], { encoding: 'utf8' });
+    expect(out).toMatch(/^wasmvisor diff: 50000 instructions agree with QEMU [\d.]+ \(limit\) in [\d.]+ s; \d+ external interrupts taken by the reference injected at the same boundaries$/m);
+    expect(out).toMatch(/^masked or aligned: \d+ IN from the 8254 counter 0 \(timing\)/m);
+  }, 60_000);
+
+  it('refuses --start-at without -kernel', () => {
+    let err = '';
+    try {
+      execFileSync('node', [cli, 'diff', '--ref', 'qemu', '-bios', ROM, '--start-at', 'c1237173'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toMatch(/--start-at needs -kernel/);
+  });
 });
