@@ -100,6 +100,11 @@ describe('the state at the kernel entry', () => {
     const wv2 = rec('0fa2', [1, 0, 0, 0, 0x1004, 0, 0, 0]);
     expect(alignPlatform(wv2, ref, () => {})).toBeUndefined();
     expect(alignPlatform(rec('01c8', [1, 0, 0, 0, 0, 0, 0, 0]), rec('01c8', [2, 0, 0, 0, 0, 0, 0, 0]), () => {})).toBeUndefined();
+    // RDMSR of IA32_BIOS_SIGN_ID (the microcode revision: QEMU 1, wasmvisor 0), no other MSR
+    const sign = rec('0f32', [0, 0x8b, 0, 0, 0, 0, 0, 0]);
+    expect(alignPlatform(sign, rec('0f32', [0, 0x8b, 1, 0, 0, 0, 0, 0]), () => {})).toMatch(/RDMSR 8bh/);
+    expect(sign.after.regs[2]).toBe(1);
+    expect(alignPlatform(rec('0f32', [0, 0x1b, 0, 0, 0, 0, 0, 0]), rec('0f32', [0, 0x1b, 1, 0, 0, 0, 0, 0]), () => {})).toBeUndefined();
   });
 });
 

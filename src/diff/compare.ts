@@ -278,9 +278,15 @@ export async function compareTraces(
   }
 }
 
+/** MSRs whose value is the platform's, not the emulation's: IA32_BIOS_SIGN_ID (8Bh), whose high
+ * half is the revision of the loaded microcode update (SDM Vol. 3A 9.11.7: 0 when none is
+ * loaded, as wasmvisor; QEMU's TCG reports 1). */
+export const PLATFORM_MSRS: ReadonlySet<number> = new Set([0x8b]);
+
 /**
  * Instructions whose results are a property of the platform, not of the emulation: CPUID (the
- * CPU model: vendor, signature, features, QEMU's TCG hypervisor leaves) and RDTSC (the time).
+ * CPU model: vendor, signature, features, QEMU's TCG hypervisor leaves), RDTSC (the time) and
+ * RDMSR of PLATFORM_MSRS (the microcode revision).
  * When wasmvisor's record differs from the reference's only in the output registers of such an
  * instruction, wasmvisor is given the reference's values (in the record and in the core), so
  * that both run on with the same view; returns the reason to count, else undefined.
@@ -289,9 +295,10 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
   const hex = wv.bytes || ref.bytes;
   if (!hex) return undefined;
   const { op, op2 } = opcodeOf(bytesOf(hex));
-  if (op !== 0x0f || (op2 !== 0xa2 && op2 !== 0x31)) return undefined;
-  const outs = op2 === 0xa2 ? [0, 1, 2, 3] : [0, 2]; // CPUID: EAX ECX EDX EBX; RDTSC: EAX EDX
   const a = wv.after, b = ref.after;
+  const msr = op === 0x0f && op2 === 0x32 && a.regs[1] === b.regs[1] && PLATFORM_MSRS.has(a.regs[1]!);
+  if (op !== 0x0f || (op2 !== 0xa2 && op2 !== 0x31 && !msr)) return undefined;
+  const outs = op2 === 0xa2 ? [0, 1, 2, 3] : [0, 2]; // CPUID: EAX ECX EDX EBX; RDTSC, RDMSR: EAX EDX
   let differs = false;
   for (let r = 0; r < 8; r++) {
     if (a.regs[r] === b.regs[r]) continue;
@@ -304,6 +311,7 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
     a.regs[r] = b.regs[r]!;
     setReg(r, b.regs[r]!);
   }
+  if (msr) return `RDMSR ${a.regs[1]!.toString(16)}h (the platform's microcode revision): the reference's value given to wasmvisor`;
   return op2 === 0xa2 ? "CPUID results (the CPU model): the reference's given to wasmvisor" : "RDTSC (the time): the reference's value given to wasmvisor";
 }
 
