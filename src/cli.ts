@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 const HELP = `usage: wasmvisor [options]
        wasmvisor conformance sst286 [DIR] [--filter OPS] [--max-per-file N]
        wasmvisor diff --ref qemu|bochs -bios FILE [-m SIZE] [--max-insns N]   (first divergence)
-       wasmvisor diff --ref qemu -kernel FILE [-initrd FILE] [-append CMDLINE] [-m SIZE] [--max-insns N]
+       wasmvisor diff --ref qemu -kernel FILE [-initrd FILE] [-append CMDLINE] [-m SIZE] [--max-insns N] [--start-at ADDR]
 
 options (QEMU's spelling where QEMU has the option):
   -kernel FILE           boot a kernel directly: a Linux bzImage, a PVH ELF vmlinux or a Multiboot image
@@ -375,11 +375,16 @@ async function conformance(argv: string[]): Promise<number> {
  */
 async function diff(argv: string[]): Promise<number> {
   let ref = 'qemu';
+  let startAt: number | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--ref') ref = argv[++i] ?? '';
     else if (argv[i]!.startsWith('--ref=')) ref = argv[i]!.slice(6);
-    else rest.push(argv[i]!);
+    else if (argv[i] === '--start-at') {
+      const v = argv[++i] ?? '';
+      if (!/^(0x)?[0-9a-f]{1,8}$/i.test(v)) throw new UsageError(`--start-at wants a hexadecimal address, got '${v}'`);
+      startAt = parseInt(v.replace(/^0x/i, ''), 16) >>> 0;
+    } else rest.push(argv[i]!);
   }
   if (ref !== 'qemu' && ref !== 'bochs') throw new UsageError(`unknown reference '${ref}' (known: qemu, bochs)`);
   const o = parseArgs(rest);
@@ -388,20 +393,22 @@ async function diff(argv: string[]): Promise<number> {
   if (!o.kernel && o.initrd) throw new UsageError('-initrd needs -kernel');
   if (!o.kernel && o.append !== undefined) throw new UsageError('-append needs -kernel');
   if (o.kernel && ref !== 'qemu') throw new UsageError(`diff: -kernel needs --ref qemu (${ref} only runs a -bios ROM)`);
+  if (startAt !== undefined && !o.kernel) throw new UsageError('diff: --start-at needs -kernel');
   const { diffAgainst } = await import('./diff/compare.js');
   const maxInsns = Number(o.maxInsns ?? 1_000_000n);
+  const timeoutMs = 60_000 + maxInsns / 10; // the lockstep runs at 30,000-80,000 instructions a second
   let r;
   if (o.kernel) {
     readInput(o.kernel, 'kernel');
     if (o.initrd) readInput(o.initrd, 'initrd');
     r = await diffAgainst({
       ref, kernel: o.kernel, ...(o.initrd ? { initrd: o.initrd } : {}), ...(o.append !== undefined ? { append: o.append } : {}),
-      memory: o.memorySet ? o.memory : 64 << 20, maxInsns,
+      memory: o.memorySet ? o.memory : 64 << 20, maxInsns, timeoutMs, ...(startAt !== undefined ? { startAt } : {}),
     });
   } else {
     const bios = o.bios ?? DEFAULT_BIOS;
     readInput(bios, 'ROM image');
-    r = await diffAgainst({ ref, bios, memory: o.memory, maxInsns });
+    r = await diffAgainst({ ref, bios, memory: o.memory, maxInsns, timeoutMs });
   }
   const secs = (r.ms / 1000).toFixed(1);
   const masked = Object.entries(r.masked).map(([k, v]) => `${v} ${k}`).join('; ');
@@ -411,7 +418,8 @@ async function diff(argv: string[]): Promise<number> {
     console.log(`(${r.compared} instructions compared against ${r.referenceVersion} in ${secs} s${masked ? `; masked: ${masked}` : ''})`);
     return 1;
   }
-  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why}) in ${secs} s`);
+  console.log(`wasmvisor diff: ${r.compared} instructions agree with ${r.referenceVersion ?? ref} (${r.why}) in ${secs} s` +
+    (r.interrupts ? `; ${r.interrupts} external interrupts taken by the reference injected at the same boundaries` : ''));
   if (masked) console.log(`masked or aligned: ${masked}`);
   return 0;
 }

@@ -1,8 +1,8 @@
 /**
  * Bochs as the reference (src/trace/bochs.ts): the debugger-output parser on a fixed excerpt
  * (registers before each instruction, selectors implied by the loads Bochs traces, exceptions,
- * port I/O derived from the instructions), and demo.bin against Debian's bochs in lockstep to
- * its final HLT with no divergence.
+ * port I/O derived from the instructions, external interrupts), demo.bin against Debian's bochs
+ * in lockstep to its final HLT with no divergence, and diff-rom.bin with its timer interrupts.
  */
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,7 @@ describe('Bochs debugger output parser', () => {
       '(0).[2] [0x0000000f0015] f000:0015 (unk. ctxt): out 0xe9, al              ; e6e9',
       ...regs('0041', '8002', '0017'),
       '(0).[3] [0x0000000f0017] f000:0017 (unk. ctxt): div al, bl                ; f6f3',
+      'CPU 0: Exception 0x00 - (#DE) divide by zero occurred (error_code=0x0000)',
       'CPU 0: Interrupt 0x00 occurred (error_code=0x0000)',
       '[CPU0 WR]: LIN 0x0000000000007ffe PHY 0x000000007ffe (len=2, UC): 0x0002',
       '[CPU0 RD]: LIN 0x0000000000000000 PHY 0x000000000000 (len=2, UC): 0x1E91',
@@ -77,6 +78,40 @@ describe('Bochs debugger output parser', () => {
     expect(p.notes).toEqual([]); // sreg agrees with what the trace implied
   });
 
+  it('gives an external interrupt to the instruction before it (Bochs prints the next line with the old address)', () => {
+    // Bochs 2.7 on test/guests/diff-rom.bin: IRQ 0 (vector 08h) after a MOV, handler at F000:0154
+    const log = [
+      '<bochs:5> r', ...regs('0000', '7ffa', '00dc', '00000216'), '<bochs:6> sreg', ...sreg('f000'),
+      '<bochs:7> s 5',
+      ...regs('0000', '7ffa', '00dc', '00000216'),
+      '(0).[0] [0x0000000f00dc] f000:00dc (unk. ctxt): mov eax, ebx              ; 6689d8',
+      'CPU 0: Interrupt 0x08 occurred (error_code=0x0000)',
+      '[CPU0 WR]: LIN 0x0000000000007ff8 PHY 0x000000007ff8 (len=2, UC): 0x0216',
+      '[CPU0 WR]: LIN 0x0000000000007ff6 PHY 0x000000007ff6 (len=2, UC): 0xF000',
+      '[CPU0 WR]: LIN 0x0000000000007ff4 PHY 0x000000007ff4 (len=2, UC): 0x00DF',
+      '[CPU0 RD]: LIN 0x0000000000000020 PHY 0x000000000020 (len=2, UC): 0x0154',
+      '[CPU0 RD]: LIN 0x0000000000000022 PHY 0x000000000022 (len=2, UC): 0xF000',
+      ...regs('0000', '7ff4', '0154', '00000016'),
+      '(0).[1] [0x0000000f00df] f000:00df (unk. ctxt): shr eax, 0x10             ; 66c1e810',
+      '[CPU0 WR]: LIN 0x0000000000007ff2 PHY 0x000000007ff2 (len=2, UC): 0x7647',
+      '00000004052: exception (not softint) f000:0155 (0x000f0155)',
+      ...regs('0000', '7ff2', '0155', '00000016'),
+      '(0).[2] [0x0000000f0155] f000:0155 (unk. ctxt): inc word ptr ss:0x0500    ; 36ff060005',
+      ...regs('0000', '7ff2', '015a', '00000016'),
+      '(0).[3] [0x0000000f015a] f000:015a (unk. ctxt): nop                       ; 90',
+    ];
+    const out: TraceInsn[] = [];
+    const p = new BochsLogParser((r) => out.push(r));
+    for (const l of log) p.line(l);
+    expect(out.map((r) => [r.cs, r.ip, r.linear, r.bytes, r.after.eip])).toEqual([
+      [0xf000, 0xdc, 0xf00dc, '6689d8', 0x154], [0xf000, 0x154, 0xf0154, '', 0x155], [0xf000, 0x155, 0xf0155, '36ff060005', 0x15a],
+    ]);
+    expect(out[0]!.events).toEqual([{ kind: 'irq', vector: 8 }]);
+    expect(out[0]!.after.regs[4]).toBe(0x7ff4);
+    expect(out[1]!.events).toEqual([]); // the "exception (not softint)" of the delivery is not an exception
+    expect(p.notes).toEqual([]);
+  });
+
   it('asks for the selectors after every chunk', () => {
     expect(bochsCommands(45_000, 20_000).split('\n').filter((l) => l.startsWith('s '))).toEqual(['s 20000', 's 20000', 's 5000']);
   });
@@ -94,4 +129,15 @@ describe.runIf(hasBochs)('against Bochs', () => {
     expect(r.console.wasmvisor).toBe(readFileSync(new URL('../firmware/demo.expected', import.meta.url), 'latin1'));
     expect(r.console.reference).toBe(r.console.wasmvisor);
   }, 300_000);
+
+  it('runs diff-rom.bin 200,000 instructions in lockstep, Bochs\'s timer interrupts injected', async () => {
+    const rom = fileURLToPath(new URL('./guests/diff-rom.bin', import.meta.url));
+    const r = await diffAgainst({ ref: 'bochs', bios: rom, maxInsns: 200_000, timeoutMs: 120_000 });
+    console.log(`diff-rom.bin: ${r.compared} instructions, ${r.interrupts} interrupts, against ${r.referenceVersion} in ${(r.ms / 1000).toFixed(1)} s; masked: ${JSON.stringify(r.masked)}`);
+    if (r.divergence) console.log(r.divergence.report);
+    expect(r.divergence).toBeUndefined();
+    expect(r.notes).toBeUndefined();
+    expect(r.compared).toBe(200_000);
+    expect(r.interrupts).toBeGreaterThan(10);
+  }, 150_000);
 });

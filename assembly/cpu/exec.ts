@@ -222,6 +222,9 @@ export function run(budget: u32): u32 {
     clearAbort();
     if (r >= 0) return recordExit(<u32>r);
   }
+  // a zero budget: the injected event is delivered and the run exits before any instruction
+  // (as VT-x does for a VMX-preemption timer of zero at VM entry)
+  if (budget == 0) return recordExit(EXIT_PREEMPTION);
   // the replayed instruction (I/O completion) runs first, with no boundary before it
   let tf: u32 = 0;
   if (pending == PENDING_REPLAY) {

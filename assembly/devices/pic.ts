@@ -68,9 +68,11 @@ function pending(c: u32): u32 {
   return l;
 }
 
-// recomputes the CPU's INTR input
+// recomputes the CPU's INTR input. PIC_ENABLED = 2: the PICs are in the core (ports, state)
+// but their INTR output is disconnected; the host injects every external interrupt (the
+// lockstep diff, where they come from the reference: src/trace/record.ts)
 export function picUpdate(): void {
-  if (!load<u32>(PIC_ENABLED)) return;
+  if (load<u32>(PIC_ENABLED) != 1) return;
   store<u32>(INTR_LINE, pending(0) != 8 ? 1 : 0);
 }
 

@@ -41,6 +41,8 @@ export interface DiffResult {
   divergence?: Divergence;
   /** How many records had a field masked, by reason. */
   masked: Record<string, number>;
+  /** External interrupts the reference took that wasmvisor was given at the same boundary. */
+  interrupts: number;
   ms: number;
   referenceVersion?: string;
   console: { wasmvisor: string; reference: string };
@@ -228,7 +230,8 @@ export class Comparator {
     dis ??= await loadDisassembler(this.code32);
     const last = this.history[this.history.length - 1]!;
     const ipw = (ip: number) => (this.code32 ? h8(ip) : h4(ip));
-    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${ipw(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}`;
+    const irq = (r: TraceInsn) => r.events.filter((e) => e.kind === 'irq').map((e) => `   (then external interrupt ${e.vector.toString(16).padStart(2, '0')})`).join('');
+    const line = (r: TraceInsn) => `${String(r.n).padStart(8)}  ${h4(r.cs)}:${ipw(r.ip)}  ${(r.bytes || '?').padEnd(16)} ${dis!(r.bytes, r.ip)}${irq(r)}`;
     const context = this.history.slice(0, -1).map((h) => `  ${line(h.wv)}`);
     const st = (s: CpuState) =>
       `${REG_NAMES.map((n, i) => `${n}=${h8(s.regs[i]!)}`).join(' ')}\n      EIP=${h8(s.eip)} EFLAGS=${h8(s.eflags)} [${flagNames(s.eflags)}] ` +
@@ -275,9 +278,15 @@ export async function compareTraces(
   }
 }
 
+/** MSRs whose value is the platform's, not the emulation's: IA32_BIOS_SIGN_ID (8Bh), whose high
+ * half is the revision of the loaded microcode update (SDM Vol. 3A 9.11.7: 0 when none is
+ * loaded, as wasmvisor; QEMU's TCG reports 1). */
+export const PLATFORM_MSRS: ReadonlySet<number> = new Set([0x8b]);
+
 /**
  * Instructions whose results are a property of the platform, not of the emulation: CPUID (the
- * CPU model: vendor, signature, features, QEMU's TCG hypervisor leaves) and RDTSC (the time).
+ * CPU model: vendor, signature, features, QEMU's TCG hypervisor leaves), RDTSC (the time) and
+ * RDMSR of PLATFORM_MSRS (the microcode revision).
  * When wasmvisor's record differs from the reference's only in the output registers of such an
  * instruction, wasmvisor is given the reference's values (in the record and in the core), so
  * that both run on with the same view; returns the reason to count, else undefined.
@@ -286,9 +295,10 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
   const hex = wv.bytes || ref.bytes;
   if (!hex) return undefined;
   const { op, op2 } = opcodeOf(bytesOf(hex));
-  if (op !== 0x0f || (op2 !== 0xa2 && op2 !== 0x31)) return undefined;
-  const outs = op2 === 0xa2 ? [0, 1, 2, 3] : [0, 2]; // CPUID: EAX ECX EDX EBX; RDTSC: EAX EDX
   const a = wv.after, b = ref.after;
+  const msr = op === 0x0f && op2 === 0x32 && a.regs[1] === b.regs[1] && PLATFORM_MSRS.has(a.regs[1]!);
+  if (op !== 0x0f || (op2 !== 0xa2 && op2 !== 0x31 && !msr)) return undefined;
+  const outs = op2 === 0xa2 ? [0, 1, 2, 3] : [0, 2]; // CPUID: EAX ECX EDX EBX; RDTSC, RDMSR: EAX EDX
   let differs = false;
   for (let r = 0; r < 8; r++) {
     if (a.regs[r] === b.regs[r]) continue;
@@ -301,7 +311,86 @@ export function alignPlatform(wv: TraceInsn, ref: TraceInsn, setReg: (r: number,
     a.regs[r] = b.regs[r]!;
     setReg(r, b.regs[r]!);
   }
+  if (msr) return `RDMSR ${a.regs[1]!.toString(16)}h (the platform's microcode revision): the reference's value given to wasmvisor`;
   return op2 === 0xa2 ? "CPUID results (the CPU model): the reference's given to wasmvisor" : "RDTSC (the time): the reference's value given to wasmvisor";
+}
+
+/**
+ * Port reads whose value depends on when they happen, not on the emulation: the 8254's
+ * counters and port 61h (the refresh toggle and timer 2's output), the MC146818's data port
+ * (the clock, UIP, the interrupt flags of register C) and the 8259A's command ports (IRR, whose
+ * bits follow each side's own timer). QEMU's devices run on the host's clock, wasmvisor's on
+ * the instruction counter, so the two can never read the same values there. The RTC's data
+ * port counts only for the registers that hold time (00h-0Dh: the clock, the alarms, status
+ * registers A-D) and the 8259A's only for IRR and poll reads (TimedPortState follows what the
+ * reference selected); CMOS RAM and the in-service register are compared.
+ */
+export const TIMED_PORTS: ReadonlyMap<number, string> = new Map([
+  [0x40, 'the 8254 counter 0'], [0x41, 'the 8254 counter 1'], [0x42, 'the 8254 counter 2'],
+  [0x61, 'port 61h (refresh toggle, timer 2 output)'], [0x71, 'the RTC/CMOS data port'],
+  [0x20, 'the 8259A IRR'], [0xa0, 'the 8259A IRR'],
+]);
+
+/** What the reference's writes selected behind TIMED_PORTS: the RTC register (port 70h) and
+ * the register a read of an 8259A's command port returns (OCW3: IRR, ISR, or a poll). */
+export class TimedPortState {
+  private cmosIndex = 0;
+  private readonly isr = [false, false];
+  private readonly poll = [false, false];
+
+  /** A read of this port now returns a time-dependent value. */
+  timed(port: number): boolean {
+    if (!TIMED_PORTS.has(port)) return false;
+    if (port === 0x71) return this.cmosIndex <= 0x0d;
+    if (port === 0x20 || port === 0xa0) {
+      const c = port === 0xa0 ? 1 : 0;
+      return this.poll[c]! || !this.isr[c]!;
+    }
+    return true;
+  }
+
+  /** Follows the port accesses of one reference record. */
+  observe(events: TraceEvent[]): void {
+    for (const e of events) {
+      if (e.kind !== 'io') continue;
+      const c = e.port === 0xa0 ? 1 : 0;
+      if (e.port === 0x70 && e.dir === 'out') this.cmosIndex = e.value & 0x7f;
+      if (e.port !== 0x20 && e.port !== 0xa0) continue;
+      if (e.dir === 'in') this.poll[c] = false;
+      else if (e.value & 0x10) { this.isr[c] = false; this.poll[c] = false; } // ICW1: IRR again
+      else if ((e.value & 0x18) === 0x08) { // OCW3
+        if (e.value & 4) this.poll[c] = true;
+        if (e.value & 2) this.isr[c] = (e.value & 1) !== 0;
+      }
+    }
+  }
+}
+
+/**
+ * When wasmvisor's record differs from the reference's in the value an IN read from one of
+ * TIMED_PORTS (and the instruction and port agree), wasmvisor is given the reference's value,
+ * in AL/AX/EAX (core and record) and in the event, as alignPlatform does for CPUID; returns
+ * the reason to count, else undefined. INS is not aligned (the value went to memory).
+ */
+export function alignTimedRead(wv: TraceInsn, ref: TraceInsn, setReg: (r: number, v: number) => void, ports = new TimedPortState()): string | undefined {
+  const hex = wv.bytes || ref.bytes;
+  if (!hex || (wv.bytes && ref.bytes && wv.bytes !== ref.bytes)) return undefined;
+  const { op } = opcodeOf(bytesOf(hex));
+  if (op !== 0xe4 && op !== 0xe5 && op !== 0xec && op !== 0xed) return undefined;
+  const a = wv.events.findIndex((e) => e.kind === 'io');
+  const b = ref.events.findIndex((e) => e.kind === 'io');
+  if (a < 0 || b < 0) return undefined;
+  const x = wv.events[a]!, y = ref.events[b]!;
+  if (x.kind !== 'io' || y.kind !== 'io' || x.dir !== 'in' || y.dir !== 'in' || x.port !== y.port || x.size !== y.size) return undefined;
+  if (x.value === y.value) return undefined;
+  const what = TIMED_PORTS.get(x.port);
+  if (!what || !ports.timed(x.port)) return undefined;
+  const mask = x.size === 4 ? 0xffffffff : (1 << (x.size * 8)) - 1;
+  const eax = ((wv.after.regs[0]! & ~mask) | (y.value & mask)) >>> 0;
+  wv.after.regs[0] = eax;
+  setReg(0, eax);
+  wv.events[a] = { ...x, value: y.value };
+  return `IN from ${what} (timing): the reference's value given to wasmvisor`;
 }
 
 export interface DiffOptions {
@@ -314,12 +403,18 @@ export interface DiffOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
+  /** With a kernel: start the comparison where QEMU first reaches this linear address instead
+   * of at the entry (state, RAM and the PICs are copied there). */
+  startAt?: number;
   maxInsns: number;
   /** Guest RAM in bytes (default 16 MiB for a ROM, 64 MiB for a kernel; given to both). */
   memory?: number;
   timeoutMs?: number;
   /** Test hook: changes a wasmvisor record before it is compared (fault injection). */
   mutate?: (r: TraceInsn) => void;
+  /** Test hook: changes wasmvisor's machine after the step that made record r (a broken
+   * instruction whose effect, e.g. on memory, shows only where it is used). */
+  tamper?: (m: import('../machine.js').Machine, r: TraceInsn) => void;
 }
 
 /** What the lockstep driver needs of a reference: records pushed as they come. */
@@ -345,6 +440,8 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   let cmp: Comparator | undefined;
   let code32 = false;
   let compared = 0;
+  let interrupts = 0;
+  const timedPorts = new TimedPortState();
   let pendingDiv: { fields: FieldDiff[] } | undefined;
   let wvEnded = false;
   const onReset = (reset: CpuState) => { cmp = new Comparator(st!.reset, reset, { code32 }); };
@@ -356,10 +453,20 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
       pendingDiv = { fields: [{ field: 'length', wasmvisor: `stopped (${st!.stop.why}) after ${compared}`, reference: `goes on at ${h4(r.cs)}:${h8(r.ip)}` }] };
       return false;
     }
+    const setReg = (reg: number, v: number) => st!.m.core.setReg32(reg, v);
+    const timed = alignTimedRead(wv, r, setReg, timedPorts);
+    if (timed) cmp!.noteMasked(timed);
+    timedPorts.observe(r.events);
+    // an external interrupt the reference took after this instruction: wasmvisor takes it too
+    const irq = r.events.find((e) => e.kind === 'irq');
+    const refused = irq && st!.injectInterrupt(wv, irq.vector);
+    if (irq && !refused) interrupts++;
     opts.mutate?.(wv);
-    const aligned = alignPlatform(wv, r, (reg, v) => st!.m.core.setReg32(reg, v));
+    opts.tamper?.(st!.m, wv);
+    const aligned = alignPlatform(wv, r, setReg);
     if (aligned) cmp!.noteMasked(aligned);
     const fields = cmp!.compare(wv, r);
+    if (refused) fields.unshift({ field: 'interrupt', wasmvisor: `cannot take one here (${refused})`, reference: `took vector ${irq.vector.toString(16).padStart(2, '0')}` });
     compared++;
     if (fields.length) {
       pendingDiv = { fields };
@@ -373,7 +480,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   if (opts.kernel) {
     const memory = opts.memory ?? 64 << 20;
     const { Pc } = await import('../pc.js');
-    const { applyX86State } = await import('../trace/machine-state.js');
+    const { applyX86State, applyPicState } = await import('../trace/machine-state.js');
     const pc = await Pc.create({
       memory,
       kernel: readFileSync(opts.kernel),
@@ -389,10 +496,13 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
         ...(opts.initrd ? { initrd: opts.initrd } : {}),
         ...(opts.append !== undefined ? { append: opts.append } : {}),
         entry: pc.plan!.entry,
-        onEntry: (state, ram) => {
+        ...(opts.startAt !== undefined ? { startAt: opts.startAt } : {}),
+        onEntry: (state, ram, pic) => {
           applyX86State(pc.machine, state, ram);
+          applyPicState(pc.machine, pic);
           code32 = (state.segs[1]!.flags & 0x400000) !== 0;
           st = WasmvisorStepper.forMachine(pc.machine);
+          st.externalInterruptsFromHost();
         },
       },
       maxInsns: opts.maxInsns, memory, timeoutMs: opts.timeoutMs ?? 120_000,
@@ -402,12 +512,14 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
   } else if (ref === 'bochs') {
     const { startBochs } = await import('../trace/bochs.js');
     st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    st.externalInterruptsFromHost();
     const b = startBochs({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
     session = b;
     refName = `Bochs ${b.version}`;
     notes = b.parser.notes;
   } else {
     st = await WasmvisorStepper.create({ bios: readFileSync(opts.bios!), memory: opts.memory ?? 16 << 20, console: sink });
+    st.externalInterruptsFromHost();
     const q = startQemu({ bios: opts.bios!, maxInsns: opts.maxInsns, memory: opts.memory ?? 16 << 20, timeoutMs: opts.timeoutMs ?? 120_000 }, onReset, onInsn);
     session = q;
     refName = `QEMU ${q.version}`;
@@ -431,7 +543,7 @@ export async function diffAgainst(opts: DiffOptions): Promise<DiffResult> {
     }
   }
   const r: DiffResult = {
-    ok: !divergence, compared, why, masked: cmp?.masked ?? {}, ms: performance.now() - t0,
+    ok: !divergence, compared, why, masked: cmp?.masked ?? {}, interrupts, ms: performance.now() - t0,
     referenceVersion: refName, console: { wasmvisor: wvConsole, reference: end.console },
   };
   if (divergence) r.divergence = divergence;

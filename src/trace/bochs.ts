@@ -109,6 +109,13 @@ export class BochsLogParser {
   private sel = [0, 0, 0, 0, 0, 0];
   private sregSeen = 0;
   private vector = -1;
+  /** "CPU 0: Exception" came before the next "Interrupt" line (else that one is external). */
+  private excSeen = false;
+  /** An external interrupt was delivered after the pending instruction: the next trace line
+   * still shows the fall-through address (Bochs prints it before delivering), and the
+   * "exception (not softint)" line Bochs prints for it later is not an exception. */
+  private irqAfter = -1;
+  private skipExcLine = false;
   private pending: {
     cs: number; ip: number; linear: number; bytes: string; before: CpuState; mem: MemAccess[]; events: TraceEvent[];
   } | undefined;
@@ -136,18 +143,33 @@ export class BochsLogParser {
       // "(0) [0x0000000f0002] f000:0002 (unk. ctxt): xor ax, ax ; 31c0" (after "Next at")
       const m = /^\(\d+\)(\.\[\d+\])? \[0x([0-9a-f]+)\] ([0-9a-f]+):([0-9a-f]+) /.exec(s);
       if (!m) return;
-      const cs = parseInt(m[3]!, 16);
+      let cs = parseInt(m[3]!, 16);
+      let ip = parseInt(m[4]!, 16) >>> 0;
+      let linear = parseInt(m[2]!, 16) >>> 0;
+      const semi = s.lastIndexOf('; ');
+      let bytes = semi >= 0 ? s.slice(semi + 2).trim().toLowerCase() : '';
+      if (this.irqAfter >= 0 && this.pending && this.state) {
+        // the handler's first instruction, printed with the interrupted address: CS from the
+        // IVT read of the delivery (real mode), EIP from the registers, bytes unknown
+        const v = this.irqAfter;
+        const ivt = this.pending.mem.find((a) => a.kind === 'RD' && a.lin === v * 4 + 2 && a.len === 2);
+        if (ivt) {
+          cs = low16(ivt.hex);
+          ip = this.state.eip;
+          linear = ((cs << 4) + ip) >>> 0;
+        } else this.notes.push(`external interrupt ${v.toString(16)} after instruction ${this.n} in protected mode: the handler's first record keeps the trace line's address`);
+        bytes = '';
+        this.irqAfter = -1;
+      }
       if (this.pending) this.finish(cs);
       if (!m[1]) return; // a preview: the same instruction is printed again when it executes
-      const semi = s.lastIndexOf('; ');
-      const bytes = semi >= 0 ? s.slice(semi + 2).trim().toLowerCase() : '';
       const st = this.state;
       if (!st) throw new Error(`bochs: an instruction before any registers: '${s}'`);
       const before: CpuState = { regs: st.regs, eip: st.eip, eflags: st.eflags, sel: [...this.sel] };
       before.sel[0] = cs;
       this.sel[0] = cs;
       this.pending = {
-        cs, ip: parseInt(m[4]!, 16) >>> 0, linear: parseInt(m[2]!, 16) >>> 0, bytes: /^[0-9a-f]+$/.test(bytes) ? bytes : '',
+        cs, ip, linear, bytes: /^[0-9a-f]+$/.test(bytes) ? bytes : '',
         before, mem: [], events: [],
       };
       this.vector = -1;
@@ -168,14 +190,26 @@ export class BochsLogParser {
       return;
     }
     if (c0 === 0x43 /* C */ && s.startsWith('CPU ')) {
-      // "CPU 0: Interrupt 0x60 occurred (error_code=0x0000)"
+      // "CPU 0: Exception 0x00 - (#DE) divide by zero occurred (error_code=0x0000)", then
+      // "CPU 0: Interrupt 0x00 occurred (error_code=0x0000)"; an external interrupt has only the
+      // second, after the instruction before it (as has INT n, INT3, INTO, INT1 of its own)
+      if (/^CPU \d+: Exception/.test(s)) { this.excSeen = true; return; }
       const m = /^CPU \d+: Interrupt 0x([0-9a-f]+) occurred/.exec(s);
-      if (m) this.vector = parseInt(m[1]!, 16);
+      if (!m) return;
+      const v = parseInt(m[1]!, 16);
+      if (this.excSeen || !this.pending || softIntVector(this.pending.bytes) === v) this.vector = v;
+      else {
+        this.pending.events.push({ kind: 'irq', vector: v });
+        this.irqAfter = v;
+        this.skipExcLine = true;
+      }
+      this.excSeen = false;
       return;
     }
     if (c0 >= 0x30 && c0 <= 0x39) {
       // "00000726360: exception (not softint) f000:1e91 (0x000f1e91)"; softint / extint / iret
-      if (/^\d+: exception/.test(s) && this.pending) this.pending.events.push({ kind: 'exc', vector: this.vector & 0xff });
+      if (/^\d+: exception/.test(s) && this.skipExcLine) this.skipExcLine = false;
+      else if (/^\d+: exception/.test(s) && this.pending) this.pending.events.push({ kind: 'exc', vector: this.vector & 0xff });
       else if (/^\d+: extint/.test(s)) this.notes.push(`an external interrupt (vector ${this.vector}) before instruction ${this.n + (this.pending ? 1 : 0)}: not modelled in the trace`);
       return;
     }
@@ -270,9 +304,18 @@ export class BochsLogParser {
   private emitRecord(p: NonNullable<BochsLogParser['pending']>, after: CpuState): void {
     const events = p.events.some((e) => e.kind === 'exc') ? [...p.events] : [...this.ioEvents(p, after), ...p.events];
     const si = softIntEvent(p.bytes, p.ip, after, p.cs);
-    if (si) events.push(si);
+    if (si) events.splice(events.findIndex((e) => e.kind === 'irq') >>> 0, 0, si);
     this.emit({ n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events });
   }
+}
+
+/** The vector of INT n / INT3 / INTO / INT1 (ICEBP), or -1. */
+function softIntVector(hex: string): number {
+  if (!hex) return -1;
+  const b = bytesOf(hex);
+  const { op, prefixes } = opcodeOf(b);
+  if (op === 0xcd) return b[prefixes.length + 1] ?? -1;
+  return op === 0xcc ? 3 : op === 0xce ? 4 : op === 0xf1 ? 1 : -1;
 }
 
 export interface BochsRunOptions {

@@ -32,6 +32,7 @@ export interface CpuState {
 export type TraceEvent =
   | { kind: 'exc'; vector: number } // an exception raised by the instruction
   | { kind: 'int'; vector: number } // a software interrupt (INT n, INT3, INTO) taken
+  | { kind: 'irq'; vector: number } // an external interrupt (INTR) delivered after the instruction
   | { kind: 'io'; dir: 'in' | 'out'; port: number; size: number; value: number };
 
 export interface TraceInsn {
@@ -62,6 +63,7 @@ export function formatEvent(e: TraceEvent): string {
   switch (e.kind) {
     case 'exc': return `! exc ${h2(e.vector)}`;
     case 'int': return `! int ${h2(e.vector)}`;
+    case 'irq': return `! irq ${h2(e.vector)}`;
     case 'io': return `! ${e.dir} ${h4(e.port)} ${e.size} ${(e.value >>> 0).toString(16)}`;
   }
 }
@@ -93,6 +95,7 @@ export function parseEvent(line: string): TraceEvent {
   switch (f[1]) {
     case 'exc': return { kind: 'exc', vector: x(f[2]) };
     case 'int': return { kind: 'int', vector: x(f[2]) };
+    case 'irq': return { kind: 'irq', vector: x(f[2]) };
     case 'in': case 'out':
       return { kind: 'io', dir: f[1], port: x(f[2]), size: parseInt(f[3] ?? '', 10), value: x(f[4]) >>> 0 };
     default: throw new Error(`trace: unknown event '${line}'`);

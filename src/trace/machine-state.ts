@@ -141,3 +141,54 @@ export function applyX86State(m: Machine, s: X86State, ram?: Uint8Array): void {
   m.setA20(s.a20); // (also stateChanged)
   c.exports.stateChanged();
 }
+
+/** The in-core 8259A's register slots (assembly/devices/pic.ts), 4 bytes each, chip c at
+ * PIC + 64 c. */
+export const PIC_REG = {
+  IRR: 0, ISR: 1, IMR: 2, BASE: 3, STEP: 4, ICW1: 5, ICW4: 6, READ_ISR: 7, LOWEST: 8, SMM: 9,
+  POLL: 10, ROTATE_AEOI: 11, ELCR: 12, ICW3: 14,
+} as const;
+
+/** The state offset of register r of PIC chip (0 master, 1 slave). */
+export const picReg = (chip: number, r: number): number => L.PIC + chip * 64 + r * 4;
+
+/**
+ * Puts QEMU's 8259A state (HMP `info pic`: `pic0: irr=.. imr=.. isr=.. hprio=. irq_base=..
+ * rr_sel=. elcr=.. fnm=.`) into wasmvisor's in-core PICs (assembly/devices/pic.ts registers,
+ * 64 bytes per chip). What `info pic` does not show is taken as a PC's firmware and Linux
+ * program it: initialized, edge-triggered cascade (ICW1 11h), ICW3 04h/02h, ICW4 01h (no
+ * auto-EOI), no special mask, no poll pending. Returns false if the text has no PIC lines.
+ */
+export function applyPicState(m: Machine, text: string): boolean {
+  const c = m.core;
+  if (!c.get32(L.PIC_ENABLED)) return false;
+  let found = 0;
+  for (const line of text.split('\n')) {
+    const mm = /^pic([01]): (.*)$/.exec(line.trim());
+    if (!mm) continue;
+    const chip = Number(mm[1]);
+    const f: Record<string, number> = {};
+    for (const kv of mm[2]!.split(/\s+/)) {
+      const [k, v] = kv.split('=');
+      if (k && v !== undefined) f[k] = parseInt(v, 16);
+    }
+    const put = (r: number, v: number) => c.set32(picReg(chip, r), v >>> 0);
+    const R = PIC_REG;
+    put(R.IRR, f.irr ?? 0);
+    put(R.ISR, f.isr ?? 0);
+    put(R.IMR, f.imr ?? 0);
+    put(R.BASE, (f.irq_base ?? 0) & 0xf8);
+    put(R.STEP, 0); // initialized
+    put(R.ICW1, 0x11);
+    put(R.ICW4, 0x01);
+    put(R.READ_ISR, f.rr_sel ?? 0);
+    put(R.LOWEST, ((f.hprio ?? 0) - 1) & 7); // QEMU keeps the highest-priority level
+    put(R.SMM, 0);
+    put(R.POLL, 0);
+    put(R.ROTATE_AEOI, 0);
+    put(R.ELCR, (f.elcr ?? 0) & (chip ? 0xde : 0xf8));
+    put(R.ICW3, chip ? 0x02 : 0x04);
+    found++;
+  }
+  return found === 2;
+}

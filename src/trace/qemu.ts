@@ -30,13 +30,16 @@ export function qemuVersion(bin = QEMU): [number, number] | undefined {
 
 /** The command line: one instruction per TB, no chaining (so every TB execution is logged),
  * the register dump before each TB, the guest code at translation (for the bytes), exceptions
- * (check_exception lines) and device accesses (memory_region_ops_* trace events). */
+ * (check_exception lines), hardware interrupts (Servicing hardware INT) and device accesses
+ * (memory_region_ops_* trace events). The CPU is KERNEL_CPU, without a local APIC as
+ * wasmvisor: with QEMU's default CPU the 8259A's INTR never reaches a ROM's CPU (the LAPIC's
+ * LINT0 stays masked; firmware would program it to ExtINT). */
 export function qemuArgs(bios: string, memoryMiB: number, logPath: string, consolePath: string, version: [number, number]): string[] {
   const oneInsn = version[0] > 8 || (version[0] === 8 && version[1] >= 1)
     ? ['-accel', 'tcg,one-insn-per-tb=on']
     : ['-singlestep'];
   return [
-    '-bios', bios, '-m', String(memoryMiB),
+    '-bios', bios, '-m', String(memoryMiB), '-cpu', KERNEL_CPU,
     '-nographic', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-parallel', 'none',
     '-net', 'none', '-no-reboot',
     '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${consolePath}`,
@@ -76,7 +79,12 @@ export interface QemuKernelBoot {
   initrd?: string;
   append?: string;
   entry: number;
-  onEntry: (state: X86State, ram: Uint8Array) => void | Promise<void>;
+  /** Where the trace starts (a linear address, default the entry): QEMU runs there untraced
+   * (the first time it gets there) and the state is taken there; e.g. a kernel function run
+   * once, to compare a late part of a boot. */
+  startAt?: number;
+  /** The state and RAM where the trace starts, and QEMU's `info pic` there. */
+  onEntry: (state: X86State, ram: Uint8Array, pic: string) => void | Promise<void>;
   /** QEMU's -cpu (default KERNEL_CPU). */
   cpu?: string;
 }
@@ -131,8 +139,17 @@ export class QemuLogParser {
   private segsSeen = 0;
   // the TB whose dump is complete and whose after-state is the next dump
   private pending: { cs: number; ip: number; linear: number; bytes: string; before: CpuState; events: TraceEvent[] } | undefined;
+  /** The last finished record, emitted when the next TB starts (an interrupt delivered before
+   * that TB ran still belongs to it: see "Servicing"). */
+  private held: TraceInsn | undefined;
+  /** The held record took an interrupt: its state after is the next dump (the handler's). */
+  private heldIrq = false;
   n = 0;
   halted = false;
+  /** Hardware interrupts seen (Servicing hardware INT). */
+  interrupts = 0;
+  /** Records emitted (n counts finished ones; the last may still be held). */
+  emitted = 0;
   /** TB executions that stopped before their first instruction (dropped). */
   stoppedTbs = 0;
 
@@ -167,17 +184,31 @@ export class QemuLogParser {
       case 0x54: { // T: "Trace 0: 0x7f.. [000f0000/000f0001/00000040/ff000201] "
         const m = /\[([0-9a-f]+)\/([0-9a-f]+)\//.exec(s);
         if (!m) return;
+        if (!this.heldIrq) this.release();
         this.curCsBase = parseInt(m[1]!, 16) >>> 0;
         this.curPc = parseInt(m[2]!, 16) >>> 0;
         this.cur = { regs: [0, 0, 0, 0, 0, 0, 0, 0], eip: 0, eflags: 0, sel: [0, 0, 0, 0, 0, 0] };
         this.segsSeen = 0;
         return;
       }
-      case 0x53: { // S: "Stopped execution of TB chain before 0x7f.. [00100048] "
+      case 0x53: { // S: "Servicing hardware INT=0x08", "Stopped execution of TB chain before 0x7f.. [00100048] "
+        if (s.startsWith('Servicing hardware INT=')) {
+          // an external interrupt taken at a TB boundary, after the last instruction that ran:
+          // the pending TB if it ran (the interrupt was seen before the next lookup), else the
+          // held one (the next TB was entered and stopped at its start: dropped below)
+          const vector = parseInt(s.slice(23), 16);
+          this.interrupts++;
+          if (this.pending) this.pending.events.push({ kind: 'irq', vector });
+          else if (this.held) {
+            this.held.events.push({ kind: 'irq', vector });
+            this.heldIrq = true;
+          }
+          return;
+        }
+        if (!s.startsWith('Stopped')) break; // "SS =..."
         // the TB logged last did not run: it exited at its start on an exit request (a device
         // timer kicked the vCPU: e.g. the PIT SeaBIOS programmed, with IF=0 nothing is taken).
         // QEMU runs it again and logs it again: this attempt is not an instruction.
-        if (!s.startsWith('Stopped')) break; // "SS =..."
         const m = /^Stopped execution of TB chain before \S+ \[([0-9a-f]+)\]/.exec(s);
         if (m && this.pending && this.pending.linear === parseInt(m[1]!, 16) >>> 0 && !this.pending.events.length) {
           this.pending = undefined;
@@ -224,6 +255,10 @@ export class QemuLogParser {
     const st = this.cur!;
     this.cur = undefined;
     if (!this.reset) this.reset = { regs: [...st.regs], eip: st.eip, eflags: st.eflags, sel: [...st.sel] };
+    if (this.heldIrq) {
+      this.held!.after = st;
+      this.heldIrq = false;
+    }
     if (this.pending) this.finish(st);
     if (this.halted) return;
     const linear = this.curPc;
@@ -235,16 +270,34 @@ export class QemuLogParser {
     if (this.pending.bytes === 'f4' && (st.eflags & 0x200) === 0) {
       const after = { ...st, regs: [...st.regs], sel: [...st.sel], eip: (st.eip + 1) >>> 0 };
       this.finish(after);
+      this.release();
       this.halted = true;
     }
+  }
+
+  /** Emits the held record. */
+  private release(): void {
+    const h = this.held;
+    if (!h) return;
+    this.held = undefined;
+    this.heldIrq = false;
+    this.emitted++;
+    this.emit(h);
+  }
+
+  /** The end of the log: the held record is complete unless it still waits for an interrupt's
+   * state. */
+  end(): void {
+    if (!this.heldIrq) this.release();
   }
 
   private finish(after: CpuState): void {
     const p = this.pending!;
     this.pending = undefined;
     const si = softIntEvent(p.bytes, p.ip, after, p.cs);
-    if (si) p.events.push(si);
-    this.emit({ n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events: p.events });
+    if (si) p.events.splice(p.events.findIndex((e) => e.kind === 'irq') >>> 0, 0, si);
+    this.release();
+    this.held = { n: this.n++, cs: p.cs, ip: p.ip, linear: p.linear, bytes: p.bytes, after, events: p.events };
   }
 }
 
@@ -316,7 +369,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
       resetSent = true;
       onReset(parser.reset);
     }
-    if (parser.n >= o.maxInsns) stop('limit');
+    if (parser.emitted >= o.maxInsns) stop('limit');
     else if (parser.halted) stop('halted');
     return !stopped;
   });
@@ -353,11 +406,11 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     void (async () => {
       await waitForFile(gdbSock, 10_000, alive);
       gdb = await GdbClient.connect(0, { path: gdbSock, timeoutMs: o.timeoutMs ?? 120_000 });
-      const entry = k.entry >>> 0;
+      const entry = (k.startAt ?? k.entry) >>> 0;
       const bp = await gdb.request(`Z1,${entry.toString(16)},1`);
       if (bp !== 'OK') throw new Error(`QEMU's gdbstub refused a breakpoint at ${entry.toString(16)}: ${bp}`);
       const st = await gdb.cont(o.timeoutMs ?? 120_000);
-      if (!/^T05/.test(st)) throw new Error(`QEMU did not stop at the kernel entry 0x${entry.toString(16)} (stop reply '${st}')`);
+      if (!/^T05/.test(st)) throw new Error(`QEMU did not stop at 0x${entry.toString(16)} (stop reply '${st}')`);
       const state = parseQemuRegisters(await gdb.monitor('info registers'));
       if (((state.segs[1]!.base + state.eip) >>> 0) !== entry) throw new Error(`QEMU stopped at ${state.eip.toString(16)}, not at the entry ${entry.toString(16)}`);
       const ramPath = join(dir, 'ram.bin');
@@ -365,7 +418,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
       if (!existsSync(ramPath)) throw new Error(`pmemsave failed: ${out}`);
       const ram = readFileSync(ramPath);
       rmSync(ramPath);
-      await k.onEntry(state, ram);
+      await k.onEntry(state, ram, await gdb.monitor('info pic'));
       if (stopped) return;
       openLog();
       const mon = async (cmd: string) => {
@@ -390,6 +443,7 @@ export function startQemu(o: QemuRunOptions, onReset: (s: CpuState) => void, onI
     const fin = () => {
       if (++closed < 2) return;
       clearTimeout(timer);
+      parser.end();
       let consoleText = '';
       try {
         consoleText = readFileSync(conPath, 'latin1');

@@ -7,6 +7,7 @@ import * as L from '../gen/layout.js';
 import { Machine, type StopInfo } from '../machine.js';
 import { DebugCon } from '../devices/debugcon.js';
 import { ExitReason } from '../exits/reasons.js';
+import { PIC_REG, picReg } from './machine-state.js';
 import {
   CORE_SEG_OF_SLOT, TraceWriter, bytesOf, hexBytes, opcodeOf, portIoEvent, softIntEvent,
   type CpuState, type TraceEvent, type TraceInsn,
@@ -236,6 +237,98 @@ export class WasmvisorStepper {
     return 0xff;
   }
 
+  /**
+   * Lockstep mode: external interrupts come from the reference only (injectInterrupt). The
+   * in-core PICs keep their ports and registers but stop driving INTR (PIC_ENABLED = 2), so
+   * wasmvisor's own timer and devices, whose timing is not QEMU's, raise IRR bits but never
+   * interrupt; HLT with IF = 1 then waits for the reference's interrupt.
+   */
+  externalInterruptsFromHost(): void {
+    const c = this.m.core;
+    if (c.get32(L.PIC_ENABLED)) c.set32(L.PIC_ENABLED, 2);
+    c.set32(L.INTR_LINE, 0);
+  }
+
+  /**
+   * Delivers external interrupt `vector` at the boundary after record `r` (the last one made),
+   * where the reference took it: VM-entry injection (ENTRY_INTR_INFO, type external) with a zero
+   * budget, so nothing else runs; r's state after becomes the handler's entry and it gets the
+   * `irq` event. The in-core PIC is acknowledged as the CPU's INTA cycle would (ISR bit set,
+   * IRR bit cleared) when the vector is one of its inputs. Returns why wasmvisor could not take
+   * an interrupt here (IF = 0, the STI/MOV SS shadow), or undefined.
+   */
+  injectInterrupt(r: TraceInsn, vector: number): string | undefined {
+    const c = this.m.core;
+    if (this.ended) return 'wasmvisor has stopped';
+    if (!(c.eflags & 0x200)) return 'IF = 0';
+    if (c.get32(L.SHADOW)) return 'in the interrupt shadow of STI / MOV SS / POP SS';
+    if (c.get32(L.EXIT_PENDING)) return 'an exit is pending';
+    this.acknowledgePic(vector);
+    c.set32(L.ENTRY_INTR_INFO, (vector & 0xff) | 0x80000000); // type 0: external interrupt
+    this.events = r.events;
+    const reason = c.exports.run(0);
+    if (reason !== ExitReason.PREEMPTION_TIMER) {
+      const action = this.m.handleExit(reason); // e.g. a triple fault during delivery
+      if (action.stop) {
+        this.ended = true;
+        this.stop = { why: action.why, instructions: this.m.instructions };
+      }
+    }
+    r.events.push({ kind: 'irq', vector });
+    r.after = readState(this.m);
+    this.prev = r.after;
+    return undefined;
+  }
+
+  /** The INTA cycle's effect on the in-core 8259A pair for `vector`. */
+  private acknowledgePic(vector: number): void {
+    const c = this.m.core;
+    if (!c.get32(L.PIC_ENABLED)) return;
+    const ack = (chip: number, level: number) => {
+      const b = 1 << level;
+      c.set32(picReg(chip, PIC_REG.IRR), c.get32(picReg(chip, PIC_REG.IRR)) & ~b);
+      if (!(c.get32(picReg(chip, PIC_REG.ICW4)) & 2)) { // not auto-EOI
+        c.set32(picReg(chip, PIC_REG.ISR), c.get32(picReg(chip, PIC_REG.ISR)) | b);
+      }
+    };
+    const base0 = c.get32(picReg(0, PIC_REG.BASE)), base1 = c.get32(picReg(1, PIC_REG.BASE));
+    if ((vector & 0xf8) === base0 && (vector & 7) !== 2) ack(0, vector & 7);
+    else if ((vector & 0xf8) === base1) {
+      ack(1, vector & 7);
+      ack(0, 2);
+    }
+  }
+
+  /**
+   * The port access of one INS/OUTS iteration to an in-core device (no bus access to see):
+   * port DX, the value read from memory at DS:(E)SI before an OUTS (segment override honoured)
+   * or at ES:(E)DI after an INS. Nothing when the index did not move (REP with ECX = 0).
+   */
+  private stringIoEvent(hex: string, before: CpuState, after: CpuState, code32: boolean): TraceEvent | undefined {
+    if (!hex) return undefined;
+    const { op, prefixes } = opcodeOf(bytesOf(hex));
+    if (op < 0x6c || op > 0x6f) return undefined;
+    const isIn = op <= 0x6d;
+    const size = (op & 1) === 0 ? 1 : prefixes.includes(0x66) !== code32 ? 4 : 2;
+    const a32 = prefixes.includes(0x67) !== code32;
+    const idx = isIn ? 7 : 6;
+    const mask = a32 ? 0xffffffff : 0xffff;
+    if (((before.regs[idx]! ^ after.regs[idx]!) & mask) === 0) return undefined;
+    const overrides: Record<number, number> = { 0x26: 0, 0x2e: 1, 0x36: 2, 0x3e: 3, 0x64: 4, 0x65: 5 };
+    let seg = isIn ? 0 : 3; // ES for INS (not overridable), DS for OUTS
+    if (!isIn) for (const p of prefixes) if (overrides[p] !== undefined) seg = overrides[p]!;
+    const off = ((isIn ? after.regs[idx]! : before.regs[idx]!) & mask) >>> 0;
+    const step = after.eflags & 0x400 ? -size : size; // INS: the element is behind the moved DI
+    const at = isIn ? (off - step) & mask : off;
+    const lin = (this.m.core.segBase(seg) + at) >>> 0;
+    let value = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      const p = linearToPhys(this.m, (lin + i) >>> 0);
+      value = value * 256 + (p < 0 ? 0xff : readPhysByte(this.m, p));
+    }
+    return { kind: 'io', dir: isIn ? 'in' : 'out', port: before.regs[2]! & 0xffff, size, value: value >>> 0 };
+  }
+
   /** Executes one instruction; undefined once the machine has stopped. */
   next(): TraceInsn | undefined {
     if (this.ended) return undefined;
@@ -256,7 +349,7 @@ export class WasmvisorStepper {
     // the in-core PICs and PIT (ports 20h/21h, A0h/A1h, 4D0h/4D1h, 40h-43h, 61h) never reach the
     // bus: their IN/OUT are derived from the instruction and the registers
     if (!ev.length && !delivered) {
-      const io = portIoEvent(bytes, this.prev, after, code32);
+      const io = portIoEvent(bytes, this.prev, after, code32) ?? this.stringIoEvent(bytes, this.prev, after, code32);
       if (io) ev.push(io);
     }
     this.prev = after;

@@ -15,3 +15,6 @@ for asm in pm-*.asm vga-*.asm; do
     echo "  QEMU: $(grep -c '^ok' "$out") ok, $(grep -c '^not ok' "$out") not ok -> $out"
   fi
 done
+# the lockstep-diff ROM (test/diff-rom.test.ts): no expected output, QEMU is compared live
+nasm -f bin -o diff-rom.bin diff-rom.asm
+echo "assembled diff-rom.bin"
