@@ -104,7 +104,7 @@ export const fields = [
   ['TSC_OFFSET', 'u64', 1, 'added to the guest TSC'],
   ['HOST_TSC', 'u64', 1, 'the host clock in TSC ticks, written by the host when not deterministic'],
   // in-core devices (assembly/devices/*.ts)
-  ['PIC_ENABLED', 'u32', 1, 'the two 8259A PICs are in the core and drive INTR'],
+  ['PIC_ENABLED', 'u32', 1, 'the two 8259A PICs are in the core: 1 they drive INTR, 2 they do not (a diff injects the reference\'s interrupts)'],
   ['PIC', 'u32', 32, 'master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts'],
   ['PIT_ENABLED', 'u32', 1, 'the 8254 PIT and port 61h are in the core'],
   ['PIT', 'u32', 48, '8254 channels 0-2, 16 registers each: assembly/devices/pit.ts'],

@@ -74,7 +74,7 @@ export const FIELDS: Field[] = [
   { name: 'CTL_CR4_SHADOW', type: 'u32', count: 1, offset: 0x0300 }, // CR4 read shadow
   { name: 'TSC_OFFSET', type: 'u64', count: 1, offset: 0x0308 }, // added to the guest TSC
   { name: 'HOST_TSC', type: 'u64', count: 1, offset: 0x0310 }, // the host clock in TSC ticks, written by the host when not deterministic
-  { name: 'PIC_ENABLED', type: 'u32', count: 1, offset: 0x0318 }, // the two 8259A PICs are in the core and drive INTR
+  { name: 'PIC_ENABLED', type: 'u32', count: 1, offset: 0x0318 }, // the two 8259A PICs are in the core: 1 they drive INTR, 2 they do not (a diff injects the reference's interrupts)
   { name: 'PIC', type: 'u32', count: 32, offset: 0x031C }, // master (0-15) and slave (16-31) 8259A registers: assembly/devices/pic.ts
   { name: 'PIT_ENABLED', type: 'u32', count: 1, offset: 0x039C }, // the 8254 PIT and port 61h are in the core
   { name: 'PIT', type: 'u32', count: 48, offset: 0x03A0 }, // 8254 channels 0-2, 16 registers each: assembly/devices/pit.ts
