@@ -3,6 +3,7 @@
  * are long options. Bad options and unreadable files are one-line errors with status 1.
  */
 import { readFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { DiskImage } from './devices/disk-image.js';
 import { fileURLToPath } from 'node:url';
 import type { Machine, StopInfo } from './machine.js';
 import { DebugCon } from './devices/debugcon.js';
@@ -25,6 +26,13 @@ options (QEMU's spelling where QEMU has the option):
   -append CMDLINE        the kernel command line
   -bios FILE             ROM image mapped to end at 0xFFFFF and 0xFFFFFFFF; the CPU starts at its reset vector
   -m SIZE                guest RAM: a number of MiB, or with a suffix K, M, G (default 128M)
+  -hda FILE              a raw hard disk image (whole 512-byte sectors) on the primary IDE master
+                         (ATA, ports 1F0h/3F6h, IRQ 14); the guest's writes stay in memory
+                         (as under QEMU's -snapshot) unless --write-disk is given
+  -drive file=FILE[,format=raw][,if=ide][,index=0][,media=disk]
+                         the same as -hda FILE
+  --write-disk           when the VM stops, write the sectors the guest changed back to the -hda file
+  -snapshot              accepted: writes stay in memory (the default)
   -serial DEV            the next COM port (COM1 first): stdio, file:PATH, null or none
                          (default: COM1 on stdio; a terminal goes into raw mode, Ctrl-A x quits)
   -nographic             no display (wasmvisor has none in Node): the serial console is on stdio
@@ -57,6 +65,8 @@ export interface CliOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
+  hda?: string;
+  writeDisk: boolean;
   serial: string[];
   noReboot: boolean;
   debugExit?: { iobase: number; iosize: number };
@@ -99,6 +109,23 @@ function parseDevice(v: string): { iobase: number; iosize: number } {
   return d;
 }
 
+/** -drive file=FILE,format=raw,if=ide,index=0,media=disk: the parts wasmvisor has. */
+function parseDrive(v: string): string {
+  let file: string | undefined;
+  for (const p of v.split(',')) {
+    const eq = p.indexOf('=');
+    const [k, val] = eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+    if (k === 'file') file = val;
+    else if (k === 'format' && val === 'raw') continue;
+    else if (k === 'if' && val === 'ide') continue;
+    else if (k === 'index' && val === '0') continue;
+    else if (k === 'media' && val === 'disk') continue;
+    else throw new UsageError(`-drive: '${p}' is not supported (a raw disk image: file=FILE[,format=raw][,if=ide][,index=0][,media=disk])`);
+  }
+  if (!file) throw new UsageError('-drive needs file=FILE');
+  return file;
+}
+
 function parseRtc(v: string): number | undefined {
   const m = /^base=(.+)$/.exec(v.split(',')[0]!);
   if (!m) throw new UsageError(`-rtc wants base=utc or base=YYYY-MM-DD[THH:MM:SS], got '${v}'`);
@@ -109,7 +136,7 @@ function parseRtc(v: string): number | undefined {
 }
 
 export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
-  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false, serial: [], noReboot: false, icount: false, verbose: false, memorySet: false };
+  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false, serial: [], writeDisk: false, noReboot: false, icount: false, verbose: false, memorySet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const opt = a.startsWith('--') ? a.slice(1) : a; // QEMU accepts -x and --x alike
@@ -129,6 +156,10 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '-kernel': o.kernel = value(); break;
       case '-initrd': o.initrd = value(); break;
       case '-append': o.append = value(); break;
+      case '-hda': o.hda = value(); break;
+      case '-drive': o.hda = parseDrive(value()); break;
+      case '-write-disk': o.writeDisk = true; break;
+      case '-snapshot': break;
       case '-nographic': break;
       case '-no-reboot': o.noReboot = true; break;
       case '-icount': o.icount = true; break;
@@ -208,6 +239,16 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   // -initrd: one file, or a comma-separated list of Multiboot modules 'FILE args'
   const parts = initrdPath?.split(',') ?? [];
   const modules = parts.map((p) => ({ bytes: readInput(p.split(' ')[0]!, 'initrd'), cmdline: p }));
+  if (o.writeDisk && !o.hda) throw new UsageError('--write-disk needs -hda');
+  let disk: DiskImage | undefined;
+  if (o.hda) {
+    const bytes = readInput(o.hda, 'disk image');
+    try {
+      disk = new DiskImage(bytes);
+    } catch (e) {
+      throw new UsageError(`${o.hda}: ${(e as Error).message}`);
+    }
+  }
 
   const files: number[] = [];
   const openOut = (path: string): Sink => {
@@ -232,6 +273,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     ...(kernel ? { kernel, kernelName: kernelPath } : {}),
     ...(modules.length === 1 ? { initrd: modules[0]!.bytes } : modules.length > 1 ? { modules } : {}),
     ...(append !== undefined ? { cmdline: append } : {}),
+    ...(disk ? { disk } : {}),
     serial,
     ...(o.debugExit ? { debugExit: o.debugExit } : {}),
     rtcEpoch: o.rtcEpoch ?? Math.floor(Date.now() / 1000),
@@ -283,7 +325,25 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   } finally {
     term?.close();
     for (const fd of files) closeSync(fd);
+    if (disk && o.writeDisk) writeBack(disk, o.hda!, err);
   }
+}
+
+/** --write-disk: the sectors the guest changed go back into the image file, in place. */
+function writeBack(disk: DiskImage, path: string, err: (s: string) => void): void {
+  const changed = disk.changed();
+  if (!changed.length) return;
+  const fd = openSync(path, 'r+');
+  try {
+    const sector = new Uint8Array(512);
+    for (const lba of changed) {
+      disk.read(lba, sector);
+      writeSync(fd, sector, 0, 512, lba * 512);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  err(`wasmvisor: wrote ${changed.length} changed sector${changed.length === 1 ? '' : 's'} back to ${path}`);
 }
 
 function printStats(m: Machine, stop: StopInfo, err: (s: string) => void): void {

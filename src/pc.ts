@@ -4,7 +4,8 @@
  * device per file (src/devices/): four 16550A UARTs, the MC146818 RTC/CMOS, the i8042 with a
  * PS/2 keyboard, port 0x92, PCI configuration mechanism #1 with the i440FX host bridge, the
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
- * and optionally QEMU's isa-debug-exit. A kernel (bzImage, PVH vmlinux or Multiboot) boots
+ * and optionally QEMU's isa-debug-exit and an ATA hard disk on the primary IDE channel
+ * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up). A kernel (bzImage, PVH vmlinux or Multiboot) boots
  * directly through src/loaders; a -bios ROM starts at the reset vector.
  *
  *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
@@ -25,6 +26,8 @@ import { PostCodePort, DelayPorts } from './devices/post.js';
 import { MmioBus } from './devices/mmio.js';
 import { Vga, type VramHost } from './devices/vga.js';
 import { VgaPci } from './devices/vga-pci.js';
+import { AtaChannel } from './devices/ata.js';
+import { DiskImage } from './devices/disk-image.js';
 import { P_RAM, type Core } from './core.js';
 import { loadKernel } from './loaders/detect.js';
 import type { BootModule } from './loaders/multiboot.js';
@@ -52,6 +55,10 @@ export interface PcOptions {
   vgaMemory?: number;
   /** QEMU's isa-debug-exit device (-device isa-debug-exit[,iobase=..,iosize=..]). */
   debugExit?: { iobase?: number; iosize?: number };
+  /** A raw hard disk image for the primary IDE master (a whole number of 512-byte sectors).
+   * The bytes are not modified: the guest's writes stay in the DiskImage's overlay
+   * (pc.ata.disk(0).changed(), .bytes()). */
+  disk?: Uint8Array | DiskImage;
   /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
   rtcEpoch?: number;
   /** A reset (8042 pulse, 0x92, 0xCF9, triple fault) stops the VM instead of rebooting. */
@@ -88,6 +95,24 @@ function growVram(core: Core, size: number): VramHost {
   };
 }
 
+/** The hard disk in CMOS as an AT BIOS's setup leaves it: drive 0 of type 47 (user-defined,
+ * through the extended type byte 19h) with its geometry at 1Bh-23h (cylinders, heads, write
+ * precompensation none, control byte, landing zone, sectors per track). */
+function setCmosDisk(rtc: Rtc, g: { cylinders: number; heads: number; spt: number }): void {
+  const set = (i: number, v: number) => rtc.setCmosByte(i, v);
+  set(0x12, 0xf0); // drive 0: type 15 = see 19h; no drive 1
+  set(0x19, 47);
+  set(0x1b, g.cylinders & 0xff);
+  set(0x1c, g.cylinders >> 8);
+  set(0x1d, g.heads);
+  set(0x1e, 0xff); // no write precompensation
+  set(0x1f, 0xff);
+  set(0x20, 0xc0 | (g.heads > 8 ? 0x08 : 0)); // no retries; more than 8 heads
+  set(0x21, g.cylinders & 0xff); // landing zone
+  set(0x22, g.cylinders >> 8);
+  set(0x23, g.spt);
+}
+
 export class Pc {
   readonly uarts: Uart16550[] = [];
   readonly rtc: Rtc;
@@ -97,6 +122,8 @@ export class Pc {
   readonly pvpanic: PvPanic;
   readonly mmio: MmioBus;
   readonly vga: Vga;
+  /** The primary IDE channel, when a disk was given. */
+  readonly ata: AtaChannel | undefined;
   readonly plan: BootPlan | undefined;
 
   private constructor(readonly machine: Machine, opts: PcOptions) {
@@ -157,6 +184,12 @@ export class Pc {
     m.attach(this.pci);
     m.attach(new PostCodePort({ log }));
     m.attach(new DelayPorts());
+    if (opts.disk) {
+      const disk = opts.disk instanceof DiskImage ? opts.disk : new DiskImage(opts.disk);
+      this.ata = new AtaChannel(m.irq(14), [disk], { log });
+      m.attach(this.ata);
+      setCmosDisk(this.rtc, this.ata.geometry(0)!);
+    }
     if (opts.debugExit) {
       m.attach(new DebugExit({ ...opts.debugExit, onExit: (status) => m.requestStop('exit', `isa-debug-exit: status ${status}`, status) }));
     }

@@ -1,0 +1,146 @@
+/**
+ * The ATA channel from a guest: test/guests/ata-read.asm (a -bios ROM) IDENTIFYs the disk of
+ * Pc.create({ disk }), reads sectors by LBA28, CHS, LBA48 and READ MULTIPLE, writes one and
+ * reads it back, and prints what it saw on port E9h and COM1. The expected lines are computed
+ * here from the image; the same ROM under QEMU (-bios ROM -hda IMG) must print the same, but for
+ * the model string and the read past the end, where QEMU answers ABRT and ATA/ATAPI-6 (8.27.5)
+ * says IDNF. Also the CLI's -hda, -drive, --write-disk and its errors.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Pc } from '../src/pc.js';
+import { DebugCon } from '../src/devices/debugcon.js';
+import { saveState, loadState } from '../src/savestate.js';
+import { requireTool, have } from './helpers/tools.js';
+
+const DIR = 'test/guests';
+const ROM = join(DIR, 'ata-read.bin');
+const SECTORS = 4096;
+
+/** Sector s: byte i is (s + 3i) & FFh, then its number in the first dword. */
+function image(): Uint8Array {
+  const b = new Uint8Array(SECTORS * 512);
+  const dv = new DataView(b.buffer);
+  for (let s = 0; s < SECTORS; s++) {
+    for (let i = 0; i < 512; i++) b[s * 512 + i] = (s + 3 * i) & 0xff;
+    dv.setUint32(s * 512, s, true);
+  }
+  return b;
+}
+
+const hex = (v: number, n: number) => v.toString(16).toUpperCase().padStart(n, '0');
+function wordSum(b: Uint8Array, from: number, sectors: number): number {
+  let sum = 0;
+  for (let i = from * 512; i < (from + sectors) * 512; i += 2) sum += b[i]! | (b[i + 1]! << 8);
+  return sum & 0xffff;
+}
+
+/** What the ROM should print for image(): the lines after the model line. */
+function expected(img: Uint8Array): string[] {
+  const read = (s: number) => `${hex(s, 8)} sum ${hex(wordSum(img, s, 1), 4)}`;
+  const pattern = new Uint8Array(512);
+  for (let i = 0; i < 256; i++) { pattern[2 * i] = (i ^ 0xa5a5) & 0xff; pattern[2 * i + 1] = ((i ^ 0xa5a5) >> 8) & 0xff; }
+  return [
+    'identify: chs 0004/10/3F lba28 00001000 lba48 01 multiple 10',
+    `read 0000: ${read(0)}`,
+    `read 04D2: ${read(1234)}`,
+    `chs 1/2/3: ${read((1 * 16 + 2) * 63 + 2)}`,
+    `ext 0BB8: ${read(3000)}`,
+    `multiple 8 from 0064: sum ${hex(wordSum(img, 100, 8), 4)}`,
+    `write 004D: status 50 readback sum ${hex(wordSum(pattern, 0, 1), 4)} same`,
+    'read 1388: status 51 error 10',
+    'done',
+  ];
+}
+
+async function runRom(disk: Uint8Array) {
+  const com1: number[] = [];
+  const pc = await Pc.create({ bios: readFileSync(ROM), memory: 16 << 20, disk, serial: [(b) => com1.push(...b)] });
+  const e9: number[] = [];
+  pc.machine.attach(new DebugCon(0xe9, (b) => e9.push(...b)));
+  const stop = pc.machine.run(5_000_000n);
+  return { pc, stop, text: Buffer.from(e9).toString('latin1'), com1: Buffer.from(com1).toString('latin1') };
+}
+
+describe('ATA guest (test/guests/ata-read)', () => {
+  const hasNasm = requireTool('nasm', 'nasm');
+
+  it.runIf(hasNasm)('ata-read.bin matches ata-read.asm', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'wv-')), 'x.bin');
+    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, 'ata-read.asm')]);
+    expect(Buffer.compare(readFileSync(out), readFileSync(ROM))).toBe(0);
+  });
+
+  it('identifies, reads (LBA28, CHS, LBA48, multiple), writes and reads back, and sees IDNF past the end', async () => {
+    const img = image();
+    const { pc, stop, text, com1 } = await runRom(img);
+    expect(stop.why).toBe('halted');
+    expect(com1).toBe(text);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`model: ${'WASMVISOR HARDDISK'.padEnd(40)}`);
+    expect(lines.slice(1, -1)).toEqual(expected(img));
+    // the write is in the overlay; the caller's bytes are untouched
+    const disk = pc.ata!.disk(0)!;
+    expect(disk.changed()).toEqual([77]);
+    expect(img[77 * 512 + 4]).toBe((77 + 12) & 0xff);
+    expect(disk.bytes()[77 * 512]).toBe(0xa5);
+    // CMOS: drive 0 of type 47 with the IDENTIFY geometry
+    const cmos = (i: number) => pc.rtc.getCmosByte(i);
+    expect([cmos(0x12), cmos(0x19), cmos(0x1b) | (cmos(0x1c) << 8), cmos(0x1d), cmos(0x23)]).toEqual([0xf0, 47, 4, 16, 63]);
+  });
+
+  it('a machine save state carries the written sectors: restoring undoes later writes', async () => {
+    const { pc } = await runRom(image());
+    const m = pc.machine;
+    const state = saveState(m);
+    const disk = pc.ata!.disk(0)!;
+    disk.write(5, new Uint8Array(512).fill(0xee));
+    expect(disk.changed()).toEqual([5, 77]);
+    loadState(m, state);
+    expect(disk.changed()).toEqual([77]);
+    expect(Buffer.compare(Buffer.from(saveState(m)), Buffer.from(state))).toBe(0);
+  });
+
+  it.runIf(have('qemu-system-i386'))('QEMU prints the same (but for the model and the IDNF/ABRT line)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wv-ata-'));
+    const img = image();
+    writeFileSync(join(dir, 'disk.img'), img);
+    const out = join(dir, 'e9.txt');
+    spawnSync('timeout', ['5', 'qemu-system-i386', '-bios', join(process.cwd(), ROM), '-m', '32', '-nographic', '-display', 'none', '-monitor', 'none',
+      '-serial', 'none', '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${out}`, '-no-reboot',
+      '-drive', `file=${join(dir, 'disk.img')},format=raw,if=ide,index=0,snapshot=on`]);
+    const lines = readFileSync(out, 'latin1').split('\n');
+    expect(lines[0]).toMatch(/^model: QEMU HARDDISK/);
+    const want = expected(img);
+    expect(lines.slice(1, -1)).toEqual(want.map((l) => (l.startsWith('read 1388') ? 'read 1388: status 41 error 04' : l)));
+  }, 20_000);
+
+  it('the CLI: -hda, -drive file=,format=raw; writes stay in memory unless --write-disk; clear errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wv-cli-'));
+    const path = join(dir, 'disk.img');
+    const img = image();
+    writeFileSync(path, img);
+    const run = (...args: string[]) => spawnSync('node', ['bin/wasmvisor.js', '-bios', ROM, '-serial', 'null', ...args], { encoding: 'latin1' });
+    let r = run('-hda', path);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').slice(1, -1)).toEqual(expected(img));
+    expect(Buffer.compare(readFileSync(path), Buffer.from(img))).toBe(0); // unchanged
+    r = run('-drive', `file=${path},format=raw,if=ide`, '--write-disk');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/wrote 1 changed sector back to/);
+    const after = readFileSync(path);
+    expect(after[77 * 512]).toBe(0xa5);
+    expect(Buffer.compare(after.subarray(0, 77 * 512), Buffer.from(img.subarray(0, 77 * 512)))).toBe(0);
+    r = run('-hda', join(dir, 'missing.img'));
+    expect([r.status, r.stderr.trim()]).toEqual([1, `wasmvisor: error: cannot read disk image '${join(dir, 'missing.img')}': no such file`]);
+    writeFileSync(join(dir, 'odd.img'), new Uint8Array(1000));
+    r = run('-hda', join(dir, 'odd.img'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/odd\.img: disk image of 1000 bytes: not a whole number of 512-byte sectors/);
+    r = run('-drive', `file=${path},format=qcow2`);
+    expect(r.stderr).toMatch(/-drive: 'format=qcow2' is not supported/);
+  }, 30_000);
+});
