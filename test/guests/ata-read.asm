@@ -1,6 +1,6 @@
 ; ata-read.asm: a 64 KiB -bios ROM (QEMU wants a multiple of 64 KiB) that drives the primary ATA channel (1F0h-1F7h, 3F6h) by PIO
 ; with interrupts off (nIEN set) and prints what it reads, each character to port E9h and to
-; COM1 (3F8h, so that the web page's terminal shows it):
+; COM1 (3F8h, so that the web page's terminal shows it; lines end in CR LF there, LF on E9h):
 ;   model     IDENTIFY words 27-46 (two characters a word, the first in the high byte; all 40)
 ;   identify  CHS words 1/3/6, LBA28 capacity (words 61:60), LBA48 bit (word 83 bit 10), word 47
 ;   READ SECTORS (LBA28) of sectors 0 and 1234: first dword and 16-bit word sum of each
@@ -359,14 +359,20 @@ puts:
 .ret:
   ret
 
+; newline: CR LF on COM1 (a terminal's new line), LF on port E9h
 newline:
+  mov al, 13
+  call com1
   mov al, 10
   ; fall through
-; putc: AL to port E9h and to COM1 (after THRE); keeps all registers
+; putc: AL to port E9h and to COM1; keeps all registers
 putc:
+  out 0xe9, al
+  ; fall through
+; com1: AL to COM1 once THR is empty; keeps all registers
+com1:
   push dx
   push ax
-  out 0xe9, al
   mov dx, 0x3fd
 .thre:
   in al, dx
