@@ -5,7 +5,8 @@
  * PS/2 keyboard, port 0x92, PCI configuration mechanism #1 with the i440FX host bridge, the
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
  * and optionally QEMU's isa-debug-exit and an ATA hard disk on the primary IDE channel
- * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up). A kernel (bzImage, PVH vmlinux or Multiboot) boots
+ * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up; the PIIX3 IDE function
+ * 00:01.1 in legacy mode). A kernel (bzImage, PVH vmlinux or Multiboot) boots
  * directly through src/loaders; a -bios ROM starts at the reset vector.
  *
  *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
@@ -28,6 +29,7 @@ import { Vga, type VramHost } from './devices/vga.js';
 import { VgaPci } from './devices/vga-pci.js';
 import { AtaChannel } from './devices/ata.js';
 import { DiskImage } from './devices/disk-image.js';
+import { Piix3Ide } from './devices/piix3-ide.js';
 import { P_RAM, type Core } from './core.js';
 import { loadKernel } from './loaders/detect.js';
 import type { BootModule } from './loaders/multiboot.js';
@@ -189,6 +191,7 @@ export class Pc {
       this.ata = new AtaChannel(m.irq(14), [disk], { log });
       m.attach(this.ata);
       setCmosDisk(this.rtc, this.ata.geometry(0)!);
+      this.pci.add(new Piix3Ide({ log })); // 00:01.1, legacy mode: how a PCI IDE driver finds the channel
     }
     if (opts.debugExit) {
       m.attach(new DebugExit({ ...opts.debugExit, onExit: (status) => m.requestStop('exit', `isa-debug-exit: status ${status}`, status) }));

@@ -54,6 +54,22 @@ describe('ATA guest (test/guests/ata-read)', () => {
     expect([cmos(0x12), cmos(0x19), cmos(0x1b) | (cmos(0x1c) << 8), cmos(0x1d), cmos(0x23)]).toEqual([0xf0, 47, 4, 16, 63]);
   });
 
+  it('the PIIX3 IDE function 00:01.1 (8086:7010, legacy mode, no BAR4) is there with a disk only', async () => {
+    const cfg = (pc: Pc, reg: number) => {
+      pc.machine.bus.write(0xcf8, 4, (0x80000900 | reg) >>> 0); // bus 0, device 1, function 1
+      return pc.machine.bus.read(0xcfc, 4);
+    };
+    const { pc } = await runRom(image());
+    expect(cfg(pc, 0x00)).toBe(0x70108086);
+    expect(cfg(pc, 0x08) >>> 8).toBe(0x010180); // IDE, programming interface 80h
+    expect(cfg(pc, 0x40) & 0x8000ffff).toBe(0x8000); // primary decode on, secondary off
+    expect(cfg(pc, 0x20)).toBe(0); // no bus-master BAR
+    const bare = await Pc.create({ bios: readFileSync(ROM), memory: 16 << 20 });
+    expect(cfg(bare, 0x00)).toBe(0xffffffff);
+    expect(bare.ata).toBeUndefined();
+    expect(bare.machine.bus.read(0x1f7, 1)).toBe(0xff); // no controller: the bus floats
+  });
+
   it('a machine save state carries the written sectors: restoring undoes later writes', async () => {
     const { pc } = await runRom(image());
     const m = pc.machine;
