@@ -1,10 +1,11 @@
 /**
  * The ATA channel from a guest: test/guests/ata-read.asm (a -bios ROM) IDENTIFYs the disk of
  * Pc.create({ disk }), reads sectors by LBA28, CHS, LBA48 and READ MULTIPLE, writes one and
- * reads it back, and prints what it saw on port E9h and COM1. The expected lines are computed
- * here from the image; the same ROM under QEMU (-bios ROM -hda IMG) must print the same, but for
- * the model string and the read past the end, where QEMU answers ABRT and ATA/ATAPI-6 (8.27.5)
- * says IDNF. Also the CLI's -hda, -drive, --write-disk and its errors.
+ * reads it back, takes IRQ 14 through the 8259A pair, and prints what it saw on port E9h and
+ * COM1. The expected lines are computed here from the image; the same ROM under QEMU (-bios ROM
+ * -hda IMG) must print the same, but for the model string and the read past the end, where QEMU
+ * answers ABRT and ATA/ATAPI-6 (READ SECTORS, error outputs) says IDNF. Also the PIIX3 IDE PCI
+ * function, the save state of the disk, and the CLI's -hda, -drive, --write-disk and errors.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

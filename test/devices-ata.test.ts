@@ -1,6 +1,6 @@
 /**
  * The ATA channel (src/devices/ata.ts) alone on the I/O bus: IDENTIFY DEVICE checked word by
- * word against ATA/ATAPI-6 8.15, PIO reads and writes with CHS, LBA28 and LBA48 addressing,
+ * word against ATA/ATAPI-6, PIO reads and writes with CHS, LBA28 and LBA48 addressing,
  * READ/WRITE MULTIPLE, IDNF and ABRT, the interrupt (per DRQ block, cleared by Status, gated by
  * nIEN), the SRST signature, and the save state round trip.
  */
@@ -67,7 +67,7 @@ function ataString(b: Uint8Array, word: number, words: number): string {
 }
 
 describe('ATA channel', () => {
-  it('IDENTIFY DEVICE: the words of ATA/ATAPI-6 8.15', () => {
+  it('IDENTIFY DEVICE: the words of ATA/ATAPI-6', () => {
     const { identify, irq, rd } = setup();
     const { b, w } = identify();
     expect(w(0) & 0x8000).toBe(0); // ATA device

@@ -1,47 +1,48 @@
 /**
- * An ATA (IDE) channel with up to two hard disks, written from ATA/ATAPI-6 (T13 1410D rev 3b):
- * the primary channel's Command Block registers at 1F0h-1F7h and the Control Block register at
- * 3F6h, INTRQ on ISA IRQ 14.
+ * An ATA (IDE) channel with up to two hard disks, written from ATA/ATAPI-6 (T13 1410D): the
+ * primary channel's Command Block registers at 1F0h-1F7h and the Control Block register at 3F6h,
+ * INTRQ on ISA IRQ 14.
  *
- * Registers (section 7): 1F0h Data (16-bit PIO; 32-bit and 8-bit accesses move 4 and 1 bytes of
- * the same stream), 1F1h Error / Features, 1F2h Sector Count, 1F3h LBA Low (CHS: sector),
- * 1F4h LBA Mid (cylinder low), 1F5h LBA High (cylinder high), 1F6h Device (bit 6 LBA, bit 4
- * DEV, bits 3:0 LBA 27:24 or the head), 1F7h Status / Command; 3F6h Alternate Status / Device
- * Control (bit 1 nIEN, bit 2 SRST, bit 7 HOB). Sector Count, LBA and Features are two deep for
- * the 48-bit commands (6.20): a write pushes the last value into the "previous" slot, which
- * reads back with HOB set; any Command Block write clears HOB.
+ * Registers (the chapter "Register descriptions"): 1F0h Data (16-bit PIO; 32-bit and 8-bit
+ * accesses move 4 and 1 bytes of the same stream), 1F1h Error / Features, 1F2h Sector Count, 1F3h
+ * LBA Low (CHS: sector), 1F4h LBA Mid (cylinder low), 1F5h LBA High (cylinder high), 1F6h Device
+ * (bit 6 LBA, bit 4 DEV, bits 3:0 LBA 27:24 or the head), 1F7h Status / Command; 3F6h Alternate
+ * Status / Device Control (bit 1 nIEN, bit 2 SRST, bit 7 HOB). Sector Count, LBA and Features are
+ * two deep for the 48-bit commands ("48-bit Address feature set"): a write pushes the last value
+ * into the "previous" slot, which reads back with HOB set; any Command Block write clears HOB.
  *
- * Commands (section 8): IDENTIFY DEVICE (ECh), READ SECTORS (20h/21h), READ SECTORS EXT (24h),
- * READ MULTIPLE (C4h) and EXT (29h), WRITE SECTORS (30h/31h), WRITE SECTORS EXT (34h), WRITE
- * MULTIPLE (C5h) and EXT (39h), SET MULTIPLE MODE (C6h: 0 disables, else a power of two up to
- * 16), READ VERIFY SECTORS (40h/41h) and EXT (42h), INITIALIZE DEVICE PARAMETERS (91h), SET
+ * Commands ("Command descriptions"): IDENTIFY DEVICE (ECh), READ SECTORS (20h/21h), READ SECTORS
+ * EXT (24h), READ MULTIPLE (C4h) and EXT (29h), WRITE SECTORS (30h/31h), WRITE SECTORS EXT (34h),
+ * WRITE MULTIPLE (C5h) and EXT (39h), SET MULTIPLE MODE (C6h: 0 disables, else a power of two up
+ * to 16), READ VERIFY SECTORS (40h/41h) and EXT (42h), INITIALIZE DEVICE PARAMETERS (91h), SET
  * FEATURES (EFh: every subcommand accepted and logged once), FLUSH CACHE (E7h) and EXT (EAh),
- * EXECUTE DEVICE DIAGNOSTIC (90h), the power commands IDLE/STANDBY (E0h-E3h, 94h-97h),
- * CHECK POWER MODE (E5h/98h: active) and SLEEP (E6h/99h) as no-ops, RECALIBRATE (1xh) and
- * SEEK (70h). Anything else (NOP, DEVICE RESET and the PACKET commands, which are not for
- * ATA devices, DMA, SMART, security) ends with ERR and ABRT in Error, logged once per opcode.
- * CHS (LBA bit clear) uses the current geometry (IDENTIFY words 54-56, changed by 91h); a
- * sector outside it, or an LBA past the end, ends the command with IDNF.
+ * EXECUTE DEVICE DIAGNOSTIC (90h), the power commands IDLE/STANDBY (E0h-E3h, 94h-97h), CHECK POWER
+ * MODE (E5h/98h: active) and SLEEP (E6h/99h) as no-ops, RECALIBRATE (1xh) and SEEK (70h). Anything
+ * else (NOP, DEVICE RESET and the PACKET commands, which are not for ATA devices, DMA, SMART,
+ * security) ends with ERR and ABRT in Error, logged once per opcode. CHS (LBA bit clear) uses the
+ * current geometry (IDENTIFY words 54-56, changed by 91h); a sector outside it, or an LBA past the
+ * end, ends the command with IDNF.
  *
- * Protocols (9.x): PIO data-in interrupts at the start of each DRQ block (a sector, or the
- * multiple count); PIO data-out sets DRQ without an interrupt for the first block and
- * interrupts after each block; non-data commands interrupt at completion. The interrupt is
- * pending until the Status register (not Alternate Status) is read or a command is written;
- * INTRQ is the pending bit gated by nIEN. SRST (3F6h bit 2) puts the drives in reset (BSY)
- * while set; clearing it leaves the signature (count 1, LBA 1/0/0, device 0), Error 01h
- * (diagnostics passed) and DRDY|DSC, without an interrupt. With device 1 absent, device 0
- * answers for it as 6.x allows: the Command Block reads back and Status reads 00h.
+ * Protocols ("Protocol": PIO data-in, PIO data-out, non-data): PIO data-in interrupts at the start
+ * of each DRQ block (a sector, or the multiple count); PIO data-out sets DRQ without an interrupt
+ * for the first block and interrupts after each block; non-data commands interrupt at completion.
+ * The interrupt is pending until the Status register (not Alternate Status) is read or a command
+ * is written; INTRQ is the pending bit gated by nIEN. SRST (3F6h bit 2) puts the drives in reset
+ * (BSY) while set; clearing it leaves the signature (count 1, LBA 1/0/0, device 0), Error 01h
+ * (diagnostics passed) and DRDY|DSC, without an interrupt. With device 1 absent, device 0 answers
+ * for it as the standard allows when there is no device 1: the Command Block reads back and Status
+ * reads 00h.
  *
  * Deviations, on purpose: PIO only (no DMA, no bus-master IDE; IDENTIFY reports no DMA modes);
- * commands complete at once (BSY is never seen outside SRST); a transfer that would pass the
- * end is refused with IDNF before any data moves (a real drive stops at the bad sector); after
- * a successful transfer the address registers hold the last sector transferred and the count
- * is 0, as older ATA standards specify; SET FEATURES is accepted whatever it asks; the drive
- * has no write cache to flush. The IDENTIFY block follows 8.15 with the model "WASMVISOR
- * HARDDISK"; CHS geometry is 16 heads and 63 sectors per track with as many cylinders as fit
- * (up to 16383), as QEMU and Bochs choose for a disk without a partition table (disks under
- * 1008 sectors get 1 head); the 48-bit feature set is always reported (words 83/86 bit 10,
- * words 100-103 the whole size) and words 60-61 stop at 0FFFFFFFh.
+ * commands complete at once (BSY is never seen outside SRST); a transfer that would pass the end
+ * is refused with IDNF before any data moves (a real drive stops at the bad sector; QEMU answers
+ * ABRT there); after a successful transfer the address registers hold the last sector transferred
+ * and the count is 0; SET FEATURES is accepted whatever it asks; the drive has no write cache to
+ * flush. The IDENTIFY block follows the IDENTIFY DEVICE description with the model "WASMVISOR
+ * HARDDISK"; CHS geometry is 16 heads and 63 sectors per track with as many cylinders as fit (up
+ * to 16383), as QEMU and Bochs choose for a disk without a partition table (disks under 1008
+ * sectors get 1 head); the 48-bit feature set is always reported (words 83/86 bit 10, words
+ * 100-103 the whole size) and words 60-61 stop at 0FFFFFFFh.
  *
  * Save state: the registers, each drive's settings and any transfer in progress (buffer and
  * position), and each disk's written sectors (DiskImage's overlay); not the base image.
@@ -591,7 +592,7 @@ function putString(b: Uint8Array, word: number, words: number, s: string): void 
   for (let i = 0; i < words * 2; i++) b[word * 2 + (i ^ 1)] = t.charCodeAt(i) & 0x7f;
 }
 
-/** The 512-byte IDENTIFY DEVICE data (ATA/ATAPI-6 8.15, table 27) of a drive. */
+/** The 512-byte IDENTIFY DEVICE data (ATA/ATAPI-6, IDENTIFY DEVICE) of a drive. */
 export function identifyBlock(
   sectors: number,
   geo: { cylinders: number; heads: number; spt: number },

@@ -7,6 +7,9 @@
 ;   READ SECTORS in CHS 1/2/3; READ SECTORS EXT at 3000; SET MULTIPLE 4 + READ MULTIPLE of
 ;   8 sectors from 100 (two DRQ blocks); WRITE SECTORS of a pattern at 77 read back and compared
 ;   READ SECTORS past the end: status and error (IDNF)
+;   with nIEN clear, IRQ 14 through the 8259A pair (vector 76h): READ SECTORS of 2 sectors and
+;   FLUSH CACHE, sleeping in hlt for each interrupt: the count, the Status read by the handler
+;   at each, and the word sum of sectors 200-201
 ; then "done" and cli; hlt. test/ata-guest.test.ts builds the disk and checks the lines, and runs the
 ; same ROM under QEMU (-bios ROM -hda IMG) when QEMU is there.
 bits 16
@@ -14,6 +17,8 @@ org 0                          ; F000:0000-F000:FFFF (physical 0xF0000-0xFFFFF)
 
 BUF  equ 0x1000                 ; sector buffers in low RAM (segment 0)
 BUF2 equ 0x3000
+IRQS equ 0x500                  ; interrupt count, then the status read at each
+IRQST equ 0x502
 
 start:
   cli
@@ -241,12 +246,151 @@ start:
   call hex8
   call newline
 
+  ; ---- interrupts: IRQ 14 through the slave 8259A (vector 76h), nIEN clear ----
+  call virtual_wire
+  mov al, 0x11                  ; ICW1: edge, cascade, ICW4
+  out 0x20, al
+  out 0xa0, al
+  mov al, 0x08                  ; ICW2: master vectors 08h-0Fh, slave 70h-77h
+  out 0x21, al
+  mov al, 0x70
+  out 0xa1, al
+  mov al, 0x04                  ; ICW3: the slave on IRQ 2
+  out 0x21, al
+  mov al, 0x02
+  out 0xa1, al
+  mov al, 0x01                  ; ICW4: 8086 mode
+  out 0x21, al
+  out 0xa1, al
+  mov al, 0xfb                  ; only IRQ 2 (the cascade) on the master
+  out 0x21, al
+  mov al, 0xbf                  ; only IRQ 14 on the slave
+  out 0xa1, al
+  mov word [es:0x76 * 4], irq14
+  mov word [es:0x76 * 4 + 2], 0xf000
+  mov word [es:IRQS], 0
+  mov dx, 0xcf8                 ; PCI 00:01.1 (the PIIX3 IDE function) command: I/O space on,
+  mov eax, 0x80000904           ; as firmware leaves it
+  out dx, eax
+  mov dx, 0xcfc
+  mov ax, 0x0001
+  out dx, ax
+  mov dx, 0x3f6
+  xor al, al                    ; nIEN clear: INTRQ drives IRQ 14
+  out dx, al
+  mov ax, 200
+  mov cl, 2
+  call set_lba28
+  mov dx, 0x1f7
+  mov al, 0x20                  ; READ SECTORS: an interrupt per sector
+  out dx, al
+  mov bx, 1
+  call wait_irq
+  mov di, BUF
+  mov cx, 256
+  call insw_cx
+  mov bx, 2
+  call wait_irq
+  mov cx, 256
+  call insw_cx
+  mov dx, 0x1f7
+  mov al, 0xe7                  ; FLUSH CACHE: an interrupt at completion
+  out dx, al
+  mov bx, 3
+  call wait_irq
+  mov si, s_irq
+  call puts
+  mov ax, [es:IRQS]
+  call hex16
+  mov si, s_status
+  call puts
+  mov al, [es:IRQST]
+  call hex8
+  mov al, '/'
+  call putc
+  mov al, [es:IRQST + 1]
+  call hex8
+  mov al, '/'
+  call putc
+  mov al, [es:IRQST + 2]
+  call hex8
+  mov si, s_sum
+  call puts
+  mov si, BUF
+  mov cx, 512
+  call sum_words
+  call hex16
+  call newline
+
   mov si, s_done
   call puts
   cli
 .halt:
   hlt
   jmp .halt
+
+; virtual_wire: the local APIC's LINT0 as ExtINT (the 8259A's INTR reaches the CPU), as a
+; BIOS sets it up: QEMU's APIC comes out of reset with LINT0 masked. The APIC registers are at
+; 0xFEE00000, reached from real mode through FS with a 4 GiB limit (big real mode). wasmvisor
+; has no local APIC: the writes go to unclaimed MMIO.
+virtual_wire:
+  push ds
+  lgdt [cs:gdt_desc]
+  mov eax, cr0
+  or al, 1
+  mov cr0, eax
+  jmp .pm
+.pm:
+  mov bx, 8
+  mov fs, bx                    ; base 0, limit 4 GiB
+  and al, 0xfe
+  mov cr0, eax
+  jmp .rm
+.rm:
+  xor bx, bx
+  mov ds, bx
+  mov ebx, 0xfee000f0           ; spurious interrupt vector: APIC software-enabled, vector FFh
+  mov dword [fs:ebx], 0x1ff
+  mov ebx, 0xfee00350           ; LVT LINT0: ExtINT, not masked
+  mov dword [fs:ebx], 0x700
+  mov ebx, 0xfee00360           ; LVT LINT1: NMI
+  mov dword [fs:ebx], 0x400
+  pop ds
+  ret
+
+gdt:
+  dq 0
+  dq 0x008f92000000ffff         ; data, base 0, limit 4 GiB (G=1), 16-bit
+gdt_desc:
+  dw gdt_desc - gdt - 1
+  dd 0xf0000 + gdt
+
+; wait_irq: sleeps (sti; hlt) until BX interrupts have come
+wait_irq:
+  sti
+  hlt
+  cli
+  cmp [es:IRQS], bx
+  jb wait_irq
+  ret
+
+; irq14: reads Status (which clears the interrupt) into IRQST[n], counts, EOIs both PICs
+irq14:
+  push ax
+  push bx
+  push dx
+  mov dx, 0x1f7
+  in al, dx
+  mov bx, [ss:IRQS]
+  mov [ss:IRQST + bx], al
+  inc word [ss:IRQS]
+  mov al, 0x20
+  out 0xa0, al
+  out 0x20, al
+  pop dx
+  pop bx
+  pop ax
+  iret
 
 ; read_lba28: AX = LBA (15:0); prints "sector N: first dword, sum"
 read_lba28:
@@ -424,6 +568,8 @@ s_same:     db ' same', 0
 s_differ:   db ' differs', 0
 s_idnf:     db 'read 1388: status ', 0
 s_error:    db ' error ', 0
+s_irq:      db 'irq14: interrupts ', 0
+s_status:   db ' status ', 0
 s_done:     db 'done', 10, 0
 
   times 0xfff0 - ($ - $$) db 0xf4

@@ -37,6 +37,7 @@ export function ataExpected(img: Uint8Array): string[] {
     `multiple 8 from 0064: sum ${hex(wordSum(img, 100, 8), 4)}`,
     `write 004D: status 50 readback sum ${hex(wordSum(pattern, 0, 1), 4)} same`,
     'read 1388: status 51 error 10',
+    `irq14: interrupts 0003 status 58/58/50 sum ${hex(wordSum(img, 200, 2), 4)}`,
     'done',
   ];
 }
