@@ -29,9 +29,10 @@ options (QEMU's spelling where QEMU has the option):
   -hda FILE              a raw hard disk image (whole 512-byte sectors) on the primary IDE master
                          (ATA, ports 1F0h/3F6h, IRQ 14); the guest's writes stay in memory
                          (as under QEMU's -snapshot) unless --write-disk is given
-  -drive file=FILE[,format=raw][,if=ide][,index=0][,media=disk]
-                         the same as -hda FILE
-  --write-disk           when the VM stops, write the sectors the guest changed back to the -hda file
+  -hdb FILE              the same on the primary IDE slave
+  -drive file=FILE[,format=raw][,if=ide][,index=0|1][,media=disk]
+                         the same as -hda FILE (index=1: -hdb)
+  --write-disk           when the VM stops, write the sectors the guest changed back to the files
   -snapshot              accepted: writes stay in memory (the default)
   -serial DEV            the next COM port (COM1 first): stdio, file:PATH, null or none
                          (default: COM1 on stdio; a terminal goes into raw mode, Ctrl-A x quits)
@@ -66,6 +67,7 @@ export interface CliOptions {
   initrd?: string;
   append?: string;
   hda?: string;
+  hdb?: string;
   writeDisk: boolean;
   serial: string[];
   noReboot: boolean;
@@ -109,21 +111,22 @@ function parseDevice(v: string): { iobase: number; iosize: number } {
   return d;
 }
 
-/** -drive file=FILE,format=raw,if=ide,index=0,media=disk: the parts wasmvisor has. */
-function parseDrive(v: string): string {
+/** -drive file=FILE,format=raw,if=ide,index=0|1,media=disk: the parts wasmvisor has. */
+function parseDrive(v: string): { file: string; index: number } {
   let file: string | undefined;
+  let index = 0;
   for (const p of v.split(',')) {
     const eq = p.indexOf('=');
     const [k, val] = eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
     if (k === 'file') file = val;
     else if (k === 'format' && val === 'raw') continue;
     else if (k === 'if' && val === 'ide') continue;
-    else if (k === 'index' && val === '0') continue;
+    else if (k === 'index' && (val === '0' || val === '1')) index = Number(val);
     else if (k === 'media' && val === 'disk') continue;
-    else throw new UsageError(`-drive: '${p}' is not supported (a raw disk image: file=FILE[,format=raw][,if=ide][,index=0][,media=disk])`);
+    else throw new UsageError(`-drive: '${p}' is not supported (a raw disk image: file=FILE[,format=raw][,if=ide][,index=0|1][,media=disk])`);
   }
   if (!file) throw new UsageError('-drive needs file=FILE');
-  return file;
+  return { file, index };
 }
 
 function parseRtc(v: string): number | undefined {
@@ -157,7 +160,13 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '-initrd': o.initrd = value(); break;
       case '-append': o.append = value(); break;
       case '-hda': o.hda = value(); break;
-      case '-drive': o.hda = parseDrive(value()); break;
+      case '-hdb': o.hdb = value(); break;
+      case '-drive': {
+        const d = parseDrive(value());
+        if (d.index === 0) o.hda = d.file;
+        else o.hdb = d.file;
+        break;
+      }
       case '-write-disk': o.writeDisk = true; break;
       case '-snapshot': break;
       case '-nographic': break;
@@ -239,16 +248,18 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   // -initrd: one file, or a comma-separated list of Multiboot modules 'FILE args'
   const parts = initrdPath?.split(',') ?? [];
   const modules = parts.map((p) => ({ bytes: readInput(p.split(' ')[0]!, 'initrd'), cmdline: p }));
-  if (o.writeDisk && !o.hda) throw new UsageError('--write-disk needs -hda');
-  let disk: DiskImage | undefined;
-  if (o.hda) {
-    const bytes = readInput(o.hda, 'disk image');
+  if (o.writeDisk && !o.hda && !o.hdb) throw new UsageError('--write-disk needs -hda or -hdb');
+  const openDisk = (path: string | undefined): DiskImage | undefined => {
+    if (path === undefined) return undefined;
+    const bytes = readInput(path, 'disk image');
     try {
-      disk = new DiskImage(bytes);
+      return new DiskImage(bytes);
     } catch (e) {
-      throw new UsageError(`${o.hda}: ${(e as Error).message}`);
+      throw new UsageError(`${path}: ${(e as Error).message}`);
     }
-  }
+  };
+  const disk = openDisk(o.hda);
+  const slaveDisk = openDisk(o.hdb);
 
   const files: number[] = [];
   const openOut = (path: string): Sink => {
@@ -274,6 +285,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     ...(modules.length === 1 ? { initrd: modules[0]!.bytes } : modules.length > 1 ? { modules } : {}),
     ...(append !== undefined ? { cmdline: append } : {}),
     ...(disk ? { disk } : {}),
+    ...(slaveDisk ? { slaveDisk } : {}),
     serial,
     ...(o.debugExit ? { debugExit: o.debugExit } : {}),
     rtcEpoch: o.rtcEpoch ?? Math.floor(Date.now() / 1000),
@@ -326,6 +338,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     term?.close();
     for (const fd of files) closeSync(fd);
     if (disk && o.writeDisk) writeBack(disk, o.hda!, err);
+    if (slaveDisk && o.writeDisk) writeBack(slaveDisk, o.hdb!, err);
   }
 }
 

@@ -4,7 +4,7 @@
  * device per file (src/devices/): four 16550A UARTs, the MC146818 RTC/CMOS, the i8042 with a
  * PS/2 keyboard, port 0x92, PCI configuration mechanism #1 with the i440FX host bridge, the
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
- * and optionally QEMU's isa-debug-exit and an ATA hard disk on the primary IDE channel
+ * and optionally QEMU's isa-debug-exit and ATA hard disks on the primary IDE channel
  * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up; the PIIX3 IDE function
  * 00:01.1 in legacy mode). A kernel (bzImage, PVH vmlinux or Multiboot) boots
  * directly through src/loaders; a -bios ROM starts at the reset vector.
@@ -61,6 +61,8 @@ export interface PcOptions {
    * The bytes are not modified: the guest's writes stay in the DiskImage's overlay
    * (pc.ata.disk(0).changed(), .bytes()). */
   disk?: Uint8Array | DiskImage;
+  /** A disk image for the primary IDE slave (device 1). */
+  slaveDisk?: Uint8Array | DiskImage;
   /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
   rtcEpoch?: number;
   /** A reset (8042 pulse, 0x92, 0xCF9, triple fault) stops the VM instead of rebooting. */
@@ -97,22 +99,27 @@ function growVram(core: Core, size: number): VramHost {
   };
 }
 
-/** The hard disk in CMOS as an AT BIOS's setup leaves it: drive 0 of type 47 (user-defined,
- * through the extended type byte 19h) with its geometry at 1Bh-23h (cylinders, heads, write
- * precompensation none, control byte, landing zone, sectors per track). */
-function setCmosDisk(rtc: Rtc, g: { cylinders: number; heads: number; spt: number }): void {
+/** The hard disks in CMOS as an AT BIOS's setup leaves them: type 47 (user-defined, through
+ * the extended type bytes 19h/1Ah) with the geometry at 1Bh-23h for drive 0 and 24h-2Ch for
+ * drive 1 (cylinders, heads, write precompensation none, control byte, landing zone, sectors
+ * per track). */
+function setCmosDisks(rtc: Rtc, geo: ({ cylinders: number; heads: number; spt: number } | undefined)[]): void {
   const set = (i: number, v: number) => rtc.setCmosByte(i, v);
-  set(0x12, 0xf0); // drive 0: type 15 = see 19h; no drive 1
-  set(0x19, 47);
-  set(0x1b, g.cylinders & 0xff);
-  set(0x1c, g.cylinders >> 8);
-  set(0x1d, g.heads);
-  set(0x1e, 0xff); // no write precompensation
-  set(0x1f, 0xff);
-  set(0x20, 0xc0 | (g.heads > 8 ? 0x08 : 0)); // no retries; more than 8 heads
-  set(0x21, g.cylinders & 0xff); // landing zone
-  set(0x22, g.cylinders >> 8);
-  set(0x23, g.spt);
+  set(0x12, (geo[0] ? 0xf0 : 0) | (geo[1] ? 0x0f : 0)); // type 15: see 19h / 1Ah
+  geo.forEach((g, n) => {
+    if (!g) return;
+    const at = n === 0 ? 0x1b : 0x24;
+    set(0x19 + n, 47);
+    set(at, g.cylinders & 0xff);
+    set(at + 1, g.cylinders >> 8);
+    set(at + 2, g.heads);
+    set(at + 3, 0xff); // no write precompensation
+    set(at + 4, 0xff);
+    set(at + 5, 0xc0 | (g.heads > 8 ? 0x08 : 0)); // no retries; more than 8 heads
+    set(at + 6, g.cylinders & 0xff); // landing zone
+    set(at + 7, g.cylinders >> 8);
+    set(at + 8, g.spt);
+  });
 }
 
 export class Pc {
@@ -186,11 +193,11 @@ export class Pc {
     m.attach(this.pci);
     m.attach(new PostCodePort({ log }));
     m.attach(new DelayPorts());
-    if (opts.disk) {
-      const disk = opts.disk instanceof DiskImage ? opts.disk : new DiskImage(opts.disk);
-      this.ata = new AtaChannel(m.irq(14), [disk], { log });
+    if (opts.disk || opts.slaveDisk) {
+      const image = (d: Uint8Array | DiskImage | undefined) => (d === undefined || d instanceof DiskImage ? d : new DiskImage(d));
+      this.ata = new AtaChannel(m.irq(14), [image(opts.disk), image(opts.slaveDisk)], { log });
       m.attach(this.ata);
-      setCmosDisk(this.rtc, this.ata.geometry(0)!);
+      setCmosDisks(this.rtc, [this.ata.geometry(0), this.ata.geometry(1)]);
       this.pci.add(new Piix3Ide({ log })); // 00:01.1, legacy mode: how a PCI IDE driver finds the channel
     }
     if (opts.debugExit) {

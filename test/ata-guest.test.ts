@@ -71,6 +71,16 @@ describe('ATA guest (test/guests/ata-read)', () => {
     expect(bare.machine.bus.read(0x1f7, 1)).toBe(0xff); // no controller: the bus floats
   });
 
+  it('a slave disk: CMOS types 47 for both drives, the slave geometry at 24h-2Ch', async () => {
+    const pc = await Pc.create({ bios: readFileSync(ROM), memory: 16 << 20, disk: image(), slaveDisk: new Uint8Array(20160 * 512) });
+    const cmos = (i: number) => pc.rtc.getCmosByte(i);
+    expect([cmos(0x12), cmos(0x19), cmos(0x1a)]).toEqual([0xff, 47, 47]);
+    expect([cmos(0x24) | (cmos(0x25) << 8), cmos(0x26), cmos(0x2c)]).toEqual([20, 16, 63]);
+    let sum = 0;
+    for (let i = 0x10; i <= 0x2d; i++) sum += cmos(i);
+    expect((cmos(0x2e) << 8) | cmos(0x2f)).toBe(sum); // the checksum follows
+  });
+
   it('a machine save state carries the written sectors: restoring undoes later writes', async () => {
     const { pc } = await runRom(image());
     const m = pc.machine;

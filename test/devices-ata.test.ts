@@ -312,6 +312,35 @@ describe('ATA channel', () => {
     expect(rd(STATUS)).toBe(0);
   });
 
+  it('two drives: DEV selects which one executes; each has its own status, error and data', () => {
+    const irq = new FakeIrq();
+    const slave = new Uint8Array(100 * 512).fill(0x77);
+    const ata = new AtaChannel(irq, [new DiskImage(pattern(4096)), new DiskImage(slave)]);
+    const bus = new IoBus();
+    bus.attach(ata);
+    const wr = (p: number, v: number) => bus.write(p, 1, v);
+    const rd = (p: number) => bus.read(p, 1);
+    const words = (n: number) => Array.from({ length: n }, () => bus.read(DATA, 2));
+    wr(DEV, 0xb0);
+    wr(CMD, 0xec);
+    const id = words(256);
+    expect(id[60]! | (id[61]! << 16)).toBe(100);
+    expect([id[1], id[3], id[6]]).toEqual([1, 1, 63]);
+    wr(COUNT, 1); wr(LOW, 99); wr(MID, 0); wr(HIGH, 0); wr(DEV, 0xf0); wr(CMD, 0x20);
+    expect(words(256).every((w) => w === 0x7777)).toBe(true);
+    wr(COUNT, 1); wr(LOW, 100); wr(DEV, 0xf0); wr(CMD, 0x20); // past the slave's end
+    expect(rd(STATUS) & ST_ERR).toBe(ST_ERR);
+    wr(DEV, 0xe0); // the master did nothing: no error there
+    expect([rd(STATUS), rd(ERR)]).toEqual([ST_DRDY | ST_DSC, 0x01]);
+    wr(COUNT, 1); wr(LOW, 100); wr(DEV, 0xe0); wr(CMD, 0x20);
+    expect(sectorNo(Uint8Array.from(words(256).flatMap((w) => [w & 0xff, w >> 8])))).toBe(100);
+    wr(DEV, 0xf0);
+    expect(rd(ERR)).toBe(ER_IDNF);
+    // SRST resets both
+    wr(CTL, 0x04); wr(CTL, 0x00);
+    expect([rd(STATUS), rd(ERR)]).toEqual([ST_DRDY | ST_DSC, 0x01]);
+  });
+
   it('a disk of a size that is not a whole number of sectors is refused at creation', () => {
     expect(() => new DiskImage(new Uint8Array(1000))).toThrow(/not a whole number of 512-byte sectors/);
     expect(() => new DiskImage(new Uint8Array(0))).toThrow(/empty/);
