@@ -3,6 +3,7 @@
  * are long options. Bad options and unreadable files are one-line errors with status 1.
  */
 import { readFileSync, openSync, writeSync, closeSync, existsSync } from 'node:fs';
+import { DiskImage } from './devices/disk-image.js';
 import { fileURLToPath } from 'node:url';
 import type { Machine, StopInfo } from './machine.js';
 import { DebugCon } from './devices/debugcon.js';
@@ -25,6 +26,14 @@ options (QEMU's spelling where QEMU has the option):
   -append CMDLINE        the kernel command line
   -bios FILE             ROM image mapped to end at 0xFFFFF and 0xFFFFFFFF; the CPU starts at its reset vector
   -m SIZE                guest RAM: a number of MiB, or with a suffix K, M, G (default 128M)
+  -hda FILE              a raw hard disk image (whole 512-byte sectors) on the primary IDE master
+                         (ATA, ports 1F0h/3F6h, IRQ 14); the guest's writes stay in memory
+                         (as under QEMU's -snapshot) unless --write-disk is given
+  -hdb FILE              the same on the primary IDE slave
+  -drive file=FILE[,format=raw][,if=ide][,index=0|1][,media=disk]
+                         the same as -hda FILE (index=1: -hdb)
+  --write-disk           when the VM stops, write the sectors the guest changed back to the files
+  -snapshot              accepted: writes stay in memory (the default)
   -serial DEV            the next COM port (COM1 first): stdio, file:PATH, null or none
                          (default: COM1 on stdio; a terminal goes into raw mode, Ctrl-A x quits)
   -nographic             no display (wasmvisor has none in Node): the serial console is on stdio
@@ -57,6 +66,9 @@ export interface CliOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
+  hda?: string;
+  hdb?: string;
+  writeDisk: boolean;
   serial: string[];
   noReboot: boolean;
   debugExit?: { iobase: number; iosize: number };
@@ -99,6 +111,24 @@ function parseDevice(v: string): { iobase: number; iosize: number } {
   return d;
 }
 
+/** -drive file=FILE,format=raw,if=ide,index=0|1,media=disk: the parts wasmvisor has. */
+function parseDrive(v: string): { file: string; index: number } {
+  let file: string | undefined;
+  let index = 0;
+  for (const p of v.split(',')) {
+    const eq = p.indexOf('=');
+    const [k, val] = eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+    if (k === 'file') file = val;
+    else if (k === 'format' && val === 'raw') continue;
+    else if (k === 'if' && val === 'ide') continue;
+    else if (k === 'index' && (val === '0' || val === '1')) index = Number(val);
+    else if (k === 'media' && val === 'disk') continue;
+    else throw new UsageError(`-drive: '${p}' is not supported (a raw disk image: file=FILE[,format=raw][,if=ide][,index=0|1][,media=disk])`);
+  }
+  if (!file) throw new UsageError('-drive needs file=FILE');
+  return { file, index };
+}
+
 function parseRtc(v: string): number | undefined {
   const m = /^base=(.+)$/.exec(v.split(',')[0]!);
   if (!m) throw new UsageError(`-rtc wants base=utc or base=YYYY-MM-DD[THH:MM:SS], got '${v}'`);
@@ -109,7 +139,7 @@ function parseRtc(v: string): number | undefined {
 }
 
 export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
-  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false, serial: [], noReboot: false, icount: false, verbose: false, memorySet: false };
+  const o: CliOptions = { memory: 128 << 20, debugcon: [], stats: false, waitGdb: false, serial: [], writeDisk: false, noReboot: false, icount: false, verbose: false, memorySet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const opt = a.startsWith('--') ? a.slice(1) : a; // QEMU accepts -x and --x alike
@@ -129,6 +159,16 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '-kernel': o.kernel = value(); break;
       case '-initrd': o.initrd = value(); break;
       case '-append': o.append = value(); break;
+      case '-hda': o.hda = value(); break;
+      case '-hdb': o.hdb = value(); break;
+      case '-drive': {
+        const d = parseDrive(value());
+        if (d.index === 0) o.hda = d.file;
+        else o.hdb = d.file;
+        break;
+      }
+      case '-write-disk': o.writeDisk = true; break;
+      case '-snapshot': break;
       case '-nographic': break;
       case '-no-reboot': o.noReboot = true; break;
       case '-icount': o.icount = true; break;
@@ -208,6 +248,18 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   // -initrd: one file, or a comma-separated list of Multiboot modules 'FILE args'
   const parts = initrdPath?.split(',') ?? [];
   const modules = parts.map((p) => ({ bytes: readInput(p.split(' ')[0]!, 'initrd'), cmdline: p }));
+  if (o.writeDisk && !o.hda && !o.hdb) throw new UsageError('--write-disk needs -hda or -hdb');
+  const openDisk = (path: string | undefined): DiskImage | undefined => {
+    if (path === undefined) return undefined;
+    const bytes = readInput(path, 'disk image');
+    try {
+      return new DiskImage(bytes);
+    } catch (e) {
+      throw new UsageError(`${path}: ${(e as Error).message}`);
+    }
+  };
+  const disk = openDisk(o.hda);
+  const slaveDisk = openDisk(o.hdb);
 
   const files: number[] = [];
   const openOut = (path: string): Sink => {
@@ -232,6 +284,8 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     ...(kernel ? { kernel, kernelName: kernelPath } : {}),
     ...(modules.length === 1 ? { initrd: modules[0]!.bytes } : modules.length > 1 ? { modules } : {}),
     ...(append !== undefined ? { cmdline: append } : {}),
+    ...(disk ? { disk } : {}),
+    ...(slaveDisk ? { slaveDisk } : {}),
     serial,
     ...(o.debugExit ? { debugExit: o.debugExit } : {}),
     rtcEpoch: o.rtcEpoch ?? Math.floor(Date.now() / 1000),
@@ -283,7 +337,26 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   } finally {
     term?.close();
     for (const fd of files) closeSync(fd);
+    if (disk && o.writeDisk) writeBack(disk, o.hda!, err);
+    if (slaveDisk && o.writeDisk) writeBack(slaveDisk, o.hdb!, err);
   }
+}
+
+/** --write-disk: the sectors the guest changed go back into the image file, in place. */
+function writeBack(disk: DiskImage, path: string, err: (s: string) => void): void {
+  const changed = disk.changed();
+  if (!changed.length) return;
+  const fd = openSync(path, 'r+');
+  try {
+    const sector = new Uint8Array(512);
+    for (const lba of changed) {
+      disk.read(lba, sector);
+      writeSync(fd, sector, 0, 512, lba * 512);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  err(`wasmvisor: wrote ${changed.length} changed sector${changed.length === 1 ? '' : 's'} back to ${path}`);
 }
 
 function printStats(m: Machine, stop: StopInfo, err: (s: string) => void): void {

@@ -4,7 +4,9 @@
  * device per file (src/devices/): four 16550A UARTs, the MC146818 RTC/CMOS, the i8042 with a
  * PS/2 keyboard, port 0x92, PCI configuration mechanism #1 with the i440FX host bridge, the
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
- * and optionally QEMU's isa-debug-exit. A kernel (bzImage, PVH vmlinux or Multiboot) boots
+ * and optionally QEMU's isa-debug-exit and ATA hard disks on the primary IDE channel
+ * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up; the PIIX3 IDE function
+ * 00:01.1 in legacy mode). A kernel (bzImage, PVH vmlinux or Multiboot) boots
  * directly through src/loaders; a -bios ROM starts at the reset vector.
  *
  *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
@@ -25,6 +27,9 @@ import { PostCodePort, DelayPorts } from './devices/post.js';
 import { MmioBus } from './devices/mmio.js';
 import { Vga, type VramHost } from './devices/vga.js';
 import { VgaPci } from './devices/vga-pci.js';
+import { AtaChannel } from './devices/ata.js';
+import { DiskImage } from './devices/disk-image.js';
+import { Piix3Ide } from './devices/piix3-ide.js';
 import { P_RAM, type Core } from './core.js';
 import { loadKernel } from './loaders/detect.js';
 import type { BootModule } from './loaders/multiboot.js';
@@ -52,6 +57,12 @@ export interface PcOptions {
   vgaMemory?: number;
   /** QEMU's isa-debug-exit device (-device isa-debug-exit[,iobase=..,iosize=..]). */
   debugExit?: { iobase?: number; iosize?: number };
+  /** A raw hard disk image for the primary IDE master (a whole number of 512-byte sectors).
+   * The bytes are not modified: the guest's writes stay in the DiskImage's overlay
+   * (pc.ata.disk(0).changed(), .bytes()). */
+  disk?: Uint8Array | DiskImage;
+  /** A disk image for the primary IDE slave (device 1). */
+  slaveDisk?: Uint8Array | DiskImage;
   /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
   rtcEpoch?: number;
   /** A reset (8042 pulse, 0x92, 0xCF9, triple fault) stops the VM instead of rebooting. */
@@ -90,6 +101,29 @@ function growVram(core: Core, size: number): VramHost {
   };
 }
 
+/** The hard disks in CMOS as an AT BIOS's setup leaves them: type 47 (user-defined, through
+ * the extended type bytes 19h/1Ah) with the geometry at 1Bh-23h for drive 0 and 24h-2Ch for
+ * drive 1 (cylinders, heads, write precompensation none, control byte, landing zone, sectors
+ * per track). */
+function setCmosDisks(rtc: Rtc, geo: ({ cylinders: number; heads: number; spt: number } | undefined)[]): void {
+  const set = (i: number, v: number) => rtc.setCmosByte(i, v);
+  set(0x12, (geo[0] ? 0xf0 : 0) | (geo[1] ? 0x0f : 0)); // type 15: see 19h / 1Ah
+  geo.forEach((g, n) => {
+    if (!g) return;
+    const at = n === 0 ? 0x1b : 0x24;
+    set(0x19 + n, 47);
+    set(at, g.cylinders & 0xff);
+    set(at + 1, g.cylinders >> 8);
+    set(at + 2, g.heads);
+    set(at + 3, 0xff); // no write precompensation
+    set(at + 4, 0xff);
+    set(at + 5, 0xc0 | (g.heads > 8 ? 0x08 : 0)); // no retries; more than 8 heads
+    set(at + 6, g.cylinders & 0xff); // landing zone
+    set(at + 7, g.cylinders >> 8);
+    set(at + 8, g.spt);
+  });
+}
+
 export class Pc {
   readonly uarts: Uart16550[] = [];
   readonly rtc: Rtc;
@@ -99,6 +133,8 @@ export class Pc {
   readonly pvpanic: PvPanic;
   readonly mmio: MmioBus;
   readonly vga: Vga;
+  /** The primary IDE channel, when a disk was given. */
+  readonly ata: AtaChannel | undefined;
   readonly plan: BootPlan | undefined;
 
   private constructor(readonly machine: Machine, opts: PcOptions) {
@@ -159,6 +195,13 @@ export class Pc {
     m.attach(this.pci);
     m.attach(new PostCodePort({ log }));
     m.attach(new DelayPorts());
+    if (opts.disk || opts.slaveDisk) {
+      const image = (d: Uint8Array | DiskImage | undefined) => (d === undefined || d instanceof DiskImage ? d : new DiskImage(d));
+      this.ata = new AtaChannel(m.irq(14), [image(opts.disk), image(opts.slaveDisk)], { log });
+      m.attach(this.ata);
+      setCmosDisks(this.rtc, [this.ata.geometry(0), this.ata.geometry(1)]);
+      this.pci.add(new Piix3Ide({ log })); // 00:01.1, legacy mode: how a PCI IDE driver finds the channel
+    }
     if (opts.debugExit) {
       m.attach(new DebugExit({ ...opts.debugExit, onExit: (status) => m.requestStop('exit', `isa-debug-exit: status ${status}`, status) }));
     }

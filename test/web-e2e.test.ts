@@ -3,8 +3,9 @@
  * playwright-core): `npm run web`'s server and bundle; the tiny Linux booting to its shell in
  * the page's terminal and running a typed command; keys on the canvas reaching the guest's
  * i8042; the panel's pause, save, restore and reset; the VGA test ROMs (picked with the file input) showing on the
- * canvas exactly the pixels the renderer gives in Node (test/helpers/vga-guests.ts); and bad
- * images reported in the page. Under CI=true a missing chromium fails; elsewhere it skips.
+ * canvas exactly the pixels the renderer gives in Node (test/helpers/vga-guests.ts); a disk
+ * image and the ata-read ROM picked with the file inputs, its COM1 output in the terminal; and
+ * bad images reported in the page. Under CI=true a missing chromium fails; elsewhere it skips.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { requireTool } from './helpers/tools.js';
 import { VGA_GUESTS, VGA_GUEST_DIR, type VgaGuest } from './helpers/vga-guests.js';
+import { ATA_ROM, ataExpected, ataImage } from './helpers/ata-guest.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -200,6 +202,23 @@ describe('browser (headless Chromium)', () => {
     }, 60_000);
   }
 
+  it.runIf(hasChromium)('a disk image picked with the file input: the ata-read ROM reads and writes it (COM1 in the terminal)', async () => {
+    const { page, errors } = await open();
+    await page.fill('#kernel-url', '');
+    await page.fill('#initrd-url', '');
+    await page.setInputFiles('#bios-file', ATA_ROM);
+    const img = ataImage();
+    await page.setInputFiles('#disk-file', { name: 'disk.img', mimeType: 'application/octet-stream', buffer: Buffer.from(img) });
+    await page.click('#boot');
+    const text = await waitTerminal(page, (t) => /^done$/m.test(t), 20_000, 'the ata-read ROM\'s output');
+    const lines = text.split('\n').map((l) => l.trimEnd());
+    const at = lines.findIndex((l) => l.startsWith('model: '));
+    expect(lines[at]).toBe('model: WASMVISOR HARDDISK');
+    expect(lines.slice(at + 1, at + 1 + ataExpected(img).length)).toEqual(ataExpected(img));
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it.runIf(hasChromium)('reports bad images in the page instead of hanging', async () => {
     const cases: [string, (p: Page) => Promise<void>, RegExp][] = [
       ['a missing URL', (p) => p.fill('#kernel-url', 'images/no-such-kernel'), /no-such-kernel: HTTP 404/],
@@ -211,6 +230,8 @@ describe('browser (headless Chromium)', () => {
         await p.fill('#kernel-url', '');
         await p.setInputFiles('#kernel-file', { name: 'bzImage-cut', mimeType: 'application/octet-stream', buffer: readFileSync('images/bzImage').subarray(0, 100_000) });
       }, /bzImage-cut: .*(truncated|short|past the end|overrun)/i],
+      ['a disk image that is not whole sectors', (p) => p.setInputFiles('#disk-file', { name: 'odd.img', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1000) }),
+        /odd\.img: disk image of 1000 bytes: not a whole number of 512-byte sectors/],
     ];
     for (const [what, setup, message] of cases) {
       const { page } = await open();

@@ -10,6 +10,9 @@ export interface BootImages {
   kernel?: Uint8Array;
   initrd?: Uint8Array;
   bios?: Uint8Array;
+  /** A raw hard disk image for the IDE master, and its name for messages. */
+  disk?: Uint8Array;
+  diskName?: string;
   /** A name for messages ("bzImage", a file or URL name). */
   kernelName?: string;
   cmdline?: string;

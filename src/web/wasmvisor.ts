@@ -25,6 +25,9 @@ export interface WasmvisorOptions {
   initrd?: ImageSource;
   /** A firmware ROM (booted at the reset vector) instead of, or under, a kernel. */
   bios?: ImageSource;
+  /** A raw hard disk image (whole 512-byte sectors) on the primary IDE master; the guest's
+   * writes stay in the VM's memory. */
+  disk?: ImageSource;
   cmdline?: string;
   /** Guest RAM in MiB (default 128). */
   memoryMiB?: number;
@@ -113,6 +116,11 @@ export class Wasmvisor {
       }
       if (o.initrd) images.initrd = (await loadImage(o.initrd, 'initrd')).bytes;
       if (o.bios) images.bios = (await loadImage(o.bios, 'BIOS image')).bytes;
+      if (o.disk) {
+        const d = await loadImage(o.disk, 'disk image');
+        images.disk = d.bytes;
+        images.diskName = d.name;
+      }
       this.send({ type: 'start', images, display: buffer });
     } catch (e) {
       this.fail((e as Error).message);

@@ -8,6 +8,7 @@
  */
 /// <reference lib="webworker" />
 import { Pc } from '../pc.js';
+import { DiskImage } from '../devices/disk-image.js';
 import { loadCoreModule } from '../core.js';
 import type { Machine } from '../machine.js';
 import { runAsync, Waker } from '../run-async.js';
@@ -182,12 +183,21 @@ async function start(images: P.BootImages, display: SharedArrayBuffer): Promise<
   const memory = (images.memoryMiB ?? 128) * 1024 * 1024;
   await loadCoreModule(); // its own errors (not built, not served) before the images' ones
   let s: Session | undefined;
+  let disk: DiskImage | undefined;
+  if (images.disk) {
+    try {
+      disk = new DiskImage(images.disk);
+    } catch (e) {
+      throw new Error(`${images.diskName ?? 'disk image'}: ${errorText(e)}`);
+    }
+  }
   const pc = await Pc.create({
     memory,
     ...(images.bios ? { bios: images.bios } : {}),
     ...(images.kernel ? { kernel: images.kernel, kernelName: images.kernelName ?? 'kernel' } : {}),
     ...(images.initrd ? { initrd: images.initrd } : {}),
     ...(images.cmdline !== undefined ? { cmdline: images.cmdline } : {}),
+    ...(disk ? { disk } : {}),
     serial: [(b) => s?.serialOut(b)],
     rtcEpoch: Math.floor(Date.now() / 1000),
     idle: 'sleep',
