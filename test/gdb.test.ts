@@ -105,7 +105,8 @@ describe('gdb stub with the node client', () => {
     }
     expect(xml).toContain('<architecture>i386</architecture>');
     expect(xml).toContain('org.gnu.gdb.i386.core');
-    expect(xml.match(/<reg /g)).toHaveLength(32);
+    expect(xml).toContain('org.gnu.gdb.i386.sse');
+    expect(xml.match(/<reg /g)).toHaveLength(41); // 16 general, 16 x87, xmm0-xmm7, mxcsr
 
     const regs = await g.readRegisters();
     expect(regs[8]).toBe(ORG); // eip
@@ -113,7 +114,8 @@ describe('gdb stub with the node client', () => {
     expect(regs[9]).toBe(m.core.eflags);
     expect(regs.slice(10)).toEqual([0, 0, 0, 0, 0, 0]); // cs ss ds es fs gs
     const graw = await g.request('g');
-    expect(graw.length).toBe(16 * 8 + 8 * 20 + 8 * 8);
+    expect(graw.length).toBe(16 * 8 + 8 * 20 + 8 * 8 + 8 * 32 + 8);
+    expect(await g.request('p28')).toBe('801f0000'); // mxcsr after RESET
     // x87 state after RESET: every register +0.0 and valid, FCW 0040h, tag word 5555h (all zero)
     expect(await g.request('p10')).toBe('0'.repeat(20)); // st0
     expect(await g.request('p18')).toBe('40000000'); // fctrl
@@ -367,6 +369,26 @@ describe.skipIf(!hasGdb)('gdb stub with Debian gdb', () => {
     expect(m.core.reg32(3) & 0xffff).toBe(0x5679);
     expect(ram(m, 0x600, 1)).toEqual([0x5a]);
     expect(s.state).toBe('killed');
+  });
+
+  it('shows the SSE registers (org.gnu.gdb.i386.sse): xmm0-xmm7 as vectors and mxcsr with its flags', async () => {
+    const m = await flatVm(LOOP);
+    const c = m.core;
+    [0x11111111, 0x22222222, -3, 0x7fffffff].forEach((v, k) => c.set32(L.XMM + 16 * 1 + 4 * k, v >>> 0));
+    c.u8.set(new Uint8Array(new Float64Array([1.5, -0.25]).buffer), L.XMM + 16 * 7);
+    c.set32(L.MXCSR, 0x1f80 | 0x21); // all masked; IE and PE raised
+    const s = await serve(m);
+    const out = await runGdb([
+      '-ex', `target remote 127.0.0.1:${s.port}`,
+      '-ex', 'echo @@x1\n', '-ex', 'p $xmm1.v4_int32',
+      '-ex', 'echo @@x7\n', '-ex', 'p $xmm7.v2_double',
+      '-ex', 'echo @@mx\n', '-ex', 'info registers mxcsr',
+      '-ex', 'kill',
+    ]);
+    expect(out).not.toMatch(/Remote 'g' packet reply is too long|Could not fetch register|Invalid/);
+    expect(out).toMatch(/@@x1\n\$1 = \{286331153, 572662306, -3, 2147483647\}/);
+    expect(out).toMatch(/@@x7\n\$2 = \{1\.5, -0\.25\}/);
+    expect(out).toMatch(/@@mx\nmxcsr\s+0x1fa1\s+\[ IE PE IM DM ZM OM UM PM \]/);
   });
 
   it('works without set architecture (the target description says i386)', async () => {

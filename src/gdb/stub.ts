@@ -9,7 +9,8 @@
  *   paging is on). In real mode, linear = CS*16 + IP, so symbolic debugging is meaningful only
  *   where CS base is 0 (or the user translates). Registers in `g` order: eax ecx edx ebx esp
  *   ebp esi edi eip eflags cs ss ds es fs gs, then the x87 registers st0-st7 and fctrl fstat
- *   ftag (the full tag word) fiseg fioff foseg fooff fop, which can be read but not written.
+ *   ftag (the full tag word) fiseg fioff foseg fooff fop, then (org.gnu.gdb.i386.sse) xmm0-xmm7
+ *   and mxcsr; all past the segment registers can be read but not written.
  * - Breakpoints (Z0 and Z1 alike) live in the host: guest memory is never patched. While any
  *   breakpoint or watchpoint is set, continuing single-steps and checks CS.base+EIP before each
  *   instruction (the first instruction of a resume is exempt, like EFLAGS.RF). Write watchpoints
@@ -77,8 +78,9 @@ export function linearToPhysical(lin: number, m: Machine): number | null {
 /** gdb register number -> core segment index (0 ES 1 CS 2 SS 3 DS 4 FS 5 GS), regnums 10..15. */
 const SEG_OF_GDB = [1, 2, 3, 0, 4, 5];
 const NUM_GREGS = 16;
-const NUM_REGS = 32; // + st0-st7 (10 bytes) and fctrl fstat ftag fiseg fioff foseg fooff fop (4 bytes)
-const regSize = (n: number) => (n >= 16 && n < 24 ? 10 : 4);
+const NUM_X87 = 32; // + st0-st7 (10 bytes) and fctrl fstat ftag fiseg fioff foseg fooff fop (4 bytes)
+const NUM_REGS = 41; // + xmm0-xmm7 (16 bytes) and mxcsr (4 bytes)
+const regSize = (n: number) => (n >= 16 && n < 24 ? 10 : n >= NUM_X87 && n < NUM_X87 + 8 ? 16 : 4);
 
 const RUN_SLICE = 200_000n; // instructions per m.run() when free-running with nothing to check
 const STEP_BUDGET_MS = 8; // time between event-loop yields while stepping for breakpoints
@@ -104,6 +106,17 @@ function targetXml(arch: string): string {
     ...['cs', 'ss', 'ds', 'es', 'fs', 'gs'].map((n) => r(n, 'int32')),
     ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `<reg name="st${i}" bitsize="80" type="i387_ext" group="float"/>`),
     ...['fctrl', 'fstat', 'ftag', 'fiseg', 'fioff', 'foseg', 'fooff', 'fop'].map((n) => r(n, 'int', ' group="float"')),
+    '</feature>',
+    // the GDB manual's "i386 Features": xmm0-xmm7 of type vec128 and mxcsr
+    '<feature name="org.gnu.gdb.i386.sse">',
+    ...[['v4f', 'ieee_single', 4], ['v2d', 'ieee_double', 2], ['v16i8', 'int8', 16], ['v8i16', 'int16', 8],
+      ['v4i32', 'int32', 4], ['v2i64', 'int64', 2]].map(([id, t, n]) => `<vector id="${id}" type="${t}" count="${n}"/>`),
+    '<union id="vec128">' + [['v4_float', 'v4f'], ['v2_double', 'v2d'], ['v16_int8', 'v16i8'], ['v8_int16', 'v8i16'],
+      ['v4_int32', 'v4i32'], ['v2_int64', 'v2i64'], ['uint128', 'uint128']].map(([n, t]) => `<field name="${n}" type="${t}"/>`).join('') + '</union>',
+    '<flags id="i386_mxcsr" size="4">' + ['IE', 'DE', 'ZE', 'OE', 'UE', 'PE', 'DAZ', 'IM', 'DM', 'ZM', 'OM', 'UM', 'PM']
+      .map((n, b) => `<field name="${n}" start="${b}" end="${b}"/>`).join('') + '<field name="FZ" start="15" end="15"/></flags>',
+    ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `<reg name="xmm${i}" bitsize="128" type="vec128"/>`),
+    r('mxcsr', 'i386_mxcsr', ' group="vector"'),
     '</feature>',
     '</target>',
   ].join('\n');
@@ -401,8 +414,12 @@ class Stub implements GdbServer {
     if (n === 9) return le32(c.eflags);
     if (n < NUM_GREGS) return le32(c.segSel(SEG_OF_GDB[n - 10]!));
     if (n < NUM_GREGS + 8) return bytesToHex(stBytes(c, n - NUM_GREGS));
-    const x87 = [L.FPU_CW, L.FPU_SW, -1, L.FPU_FCS, L.FPU_FIP, L.FPU_FDS, L.FPU_FDP, L.FPU_FOP][n - NUM_GREGS - 8]!;
-    return le32(x87 < 0 ? coreTagWord(c) : c.get32(x87));
+    if (n < NUM_X87) {
+      const x87 = [L.FPU_CW, L.FPU_SW, -1, L.FPU_FCS, L.FPU_FIP, L.FPU_FDS, L.FPU_FDP, L.FPU_FOP][n - NUM_GREGS - 8]!;
+      return le32(x87 < 0 ? coreTagWord(c) : c.get32(x87));
+    }
+    if (n < NUM_X87 + 8) return bytesToHex(c.u8.subarray(L.XMM + 16 * (n - NUM_X87), L.XMM + 16 * (n - NUM_X87) + 16));
+    return le32(c.get32(L.MXCSR));
   }
 
   /** False if the register cannot take the value (segment loads outside real mode). */
