@@ -1,43 +1,18 @@
-; wasmvisor SSE ROM ("sse"): the workload of bench/sse-work.inc on the emulated CPU.
+; wasmvisor sse ROM ("sse"): the workload of bench/sse-work.inc on the emulated CPU.
 ;
-; A 64 KiB -bios ROM. From the reset vector it loads a flat GDT from ROM, enters 32-bit protected
-; mode, enables SSE (CR4.OSFXSR and OSXMMEXCPT, CR0.MP set and EM clear, as Linux does), runs
-; sse_main with its data area at 0x10000 and the stack below 0x9000, prints on port
-; 0xE9 and halts (cli; hlt). N, the loop count of part 4, is the little-endian dword at file
-; offset 0xFFE0 (physical 0xFFFE0), so a harness can patch it without reassembling.
-; bench/sse-native.asm runs the same workload natively (Linux, i386) for the expected output
-; (bench/sse.expected; test/fp-guest.test.ts compares both).
+; N is the loop count of part 4. SSE is enabled first (CR4.OSFXSR and OSXMMEXCPT, CR0.MP and NE
+; set, EM and TS clear), as Linux does.
+; bench/fp-rom.inc is the harness (reset vector, flat protected mode, port 0xE9 output; N at file
+; offset 0xFFE0). bench/sse-native.asm runs the same workload natively (Linux, i386) for the
+; expected output (bench/sse.expected; test/fp-guest.test.ts compares both).
 
 %ifndef DEFAULT_N
 DEFAULT_N   equ 2000
 %endif
-
-ROMBASE     equ 0xF0000
-DATA        equ 0x10000
-
-%macro EMIT 0
-        out 0xe9, al
-%endmacro
-
 cpu WILLAMETTE
-org ROMBASE
-bits 16
-start16:
-        cli
-        o32 lgdt [cs:gdtr - $$]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword 0x08:start32
-bits 32
-start32:
-        mov ax, 0x10
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov fs, ax
-        mov gs, ax
-        mov esp, 0x9000
+%define WORK_MAIN sse_main
+%define WORK_INC "sse-work.inc"
+%macro ROM_SETUP 0
         mov eax, cr4
         or eax, 0x600                   ; OSFXSR | OSXMMEXCPT
         mov cr4, eax
@@ -45,24 +20,5 @@ start32:
         and eax, ~0xc                   ; EM, TS
         or eax, 0x22                    ; MP, NE
         mov cr0, eax
-        mov ebx, DATA
-        mov ecx, [ROMBASE + 0xFFE0]
-        call sse_main
-        cli
-        hlt
-
-%include "sse-work.inc"
-
-align 8
-gdt:    dq 0
-        dq 0x00cf9b000000ffff           ; 0x08 code, flat, 32-bit
-        dq 0x00cf93000000ffff           ; 0x10 data, flat
-gdtr:   dw 23
-        dd gdt
-
-        times 0xFFE0 - ($ - $$) db 0
-        dd DEFAULT_N
-        times 0xFFF0 - ($ - $$) db 0
-bits 16
-reset:  jmp 0xF000:(start16 - $$)
-        times 0x10000 - ($ - $$) db 0
+%endmacro
+%include "fp-rom.inc"
