@@ -6,15 +6,11 @@
  * fixture (test/simd.test.ts) is the bit-for-bit proof; this file exercises the handlers while
  * they are written, in a flat 32-bit protected-mode machine with CR4.OSFXSR and OSXMMEXCPT.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/gen/layout.js';
 import { Machine } from '../src/machine.js';
 import { prng } from './helpers/prng.js';
-import { requireTool } from './helpers/tools.js';
+import { assembleSnippet, requireTool } from './helpers/tools.js';
 
 const hasNasm = requireTool('nasm', 'nasm');
 const CODE = 0x80000;
@@ -41,16 +37,9 @@ const asmCache = new Map<string, Uint8Array>();
 function assemble(src: string, head = `BITS 32\nORG ${CODE}`): Uint8Array {
   const hit = asmCache.get(head + src);
   if (hit) return hit;
-  const dir = mkdtempSync(join(tmpdir(), 'ssefp-'));
-  try {
-    writeFileSync(join(dir, 'a.asm'), `${head}\n${src}\nhlt\n`);
-    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
-    const b = readFileSync(join(dir, 'a.bin'));
-    asmCache.set(head + src, b);
-    return b;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const b = assembleSnippet(`${head}\n${src}\nhlt\n`);
+  asmCache.set(head + src, b);
+  return b;
 }
 
 interface Init {

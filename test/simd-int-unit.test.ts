@@ -5,28 +5,15 @@
  * (#GP for misaligned m128, #UD without CR4.OSFXSR or with CR0.EM, MASKMOVQ/MASKMOVDQU with a
  * 16-bit address size, the MMX state after an MMX instruction).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as L from '../src/gen/layout.js';
 import { Machine } from '../src/machine.js';
 import { prng } from './helpers/prng.js';
-import { requireTool } from './helpers/tools.js';
+import { assembleSnippet, requireTool } from './helpers/tools.js';
 
 const hasNasm = requireTool('nasm', 'nasm');
 
-function assemble(src: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'simdi-'));
-  try {
-    writeFileSync(join(dir, 'a.asm'), src);
-    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
-    return readFileSync(join(dir, 'a.bin'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const assemble = assembleSnippet;
 
 const CODE = 0x100000;
 const DATA = 0x10000;

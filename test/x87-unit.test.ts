@@ -6,30 +6,16 @@
  * the in-core PICs, port F0h and IGNNE#, the freeze at the waiting instruction), #NM, FISTTP as
  * #UD (an SSE3 instruction, not the Pentium Pro's), FXSAVE alignment and the CPUID bits.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as L from '../src/gen/layout.js';
 import { Machine } from '../src/machine.js';
 import { FEAT } from '../src/policy/cpuid.js';
-import { requireTool } from './helpers/tools.js';
+import { assembleSnippet, requireTool } from './helpers/tools.js';
 import { realModePc } from './helpers/vm.js';
 
 const hasNasm = requireTool('nasm', 'nasm');
 
-/** nasm -f bin of a snippet */
-function assemble(src: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'x87u-'));
-  try {
-    writeFileSync(join(dir, 'a.asm'), src);
-    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
-    return readFileSync(join(dir, 'a.bin'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const assemble = assembleSnippet;
 
 const CODE = 0x80000;
 const DATA = 0x10000;

@@ -3,6 +3,9 @@
  * message that says what to install; under CI=true a missing tool is a failure.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export function have(tool: string): boolean {
   try {
@@ -20,4 +23,16 @@ export function requireTool(tool: string, pkg: string): boolean {
   if (process.env.CI === 'true') throw new Error(msg);
   console.warn(`SKIPPED: ${msg}`);
   return false;
+}
+
+/** `nasm -f bin` of a source snippet (the unit tests' instruction sequences). */
+export function assembleSnippet(src: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'wv-nasm-'));
+  try {
+    writeFileSync(join(dir, 'a.asm'), src);
+    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')]);
+    return readFileSync(join(dir, 'a.bin'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
