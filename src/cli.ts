@@ -25,6 +25,9 @@ options (QEMU's spelling where QEMU has the option):
   -initrd FILE[,FILE..]  the initrd (Linux, PVH), or Multiboot modules ('FILE args' each)
   -append CMDLINE        the kernel command line
   -bios FILE             ROM image mapped to end at 0xFFFFF and 0xFFFFFFFF; the CPU starts at its reset vector
+                         (SeaBIOS works: -bios /usr/share/seabios/bios.bin, from Debian's seabios package)
+  -vga-bios FILE         the VGA's PCI option ROM (default with -bios: /usr/share/seabios/vgabios-stdvga.bin
+                         when it exists)
   -m SIZE                guest RAM: a number of MiB, or with a suffix K, M, G (default 128M)
   -hda FILE              a raw hard disk image (whole 512-byte sectors) on the primary IDE master
                          (ATA, ports 1F0h/3F6h, IRQ 14); the guest's writes stay in memory
@@ -63,6 +66,7 @@ With no -kernel and no -bios, the tiny Linux in images/ boots (if built), else t
 
 export interface CliOptions {
   bios?: string;
+  vgaBios?: string;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -156,6 +160,7 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
       case '-h': case '-help': return 'help';
       case '-version': return 'version';
       case '-bios': o.bios = value(); break;
+      case '-vga-bios': o.vgaBios = value(); break;
       case '-kernel': o.kernel = value(); break;
       case '-initrd': o.initrd = value(); break;
       case '-append': o.append = value(); break;
@@ -223,6 +228,8 @@ function readInput(path: string, what: string): Uint8Array {
 }
 
 export const DEFAULT_BIOS = fileURLToPath(new URL('../firmware/demo.bin', import.meta.url));
+/** Debian's VGA BIOS for QEMU's std VGA (package seabios), the option ROM of our VGA with a -bios firmware. */
+export const DEBIAN_VGA_BIOS = '/usr/share/seabios/vgabios-stdvga.bin';
 /** The tiny Linux of images/ (images/build.sh), booted when no -kernel or -bios is given. */
 export const DEFAULT_KERNEL = fileURLToPath(new URL('../images/bzImage', import.meta.url));
 export const DEFAULT_INITRD = fileURLToPath(new URL('../images/initramfs.cpio', import.meta.url));
@@ -245,6 +252,10 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   if (!kernelPath && append !== undefined) throw new UsageError('-append needs -kernel');
   const kernel = kernelPath ? readInput(kernelPath, 'kernel') : undefined;
   const bios = o.bios ? readInput(o.bios, 'ROM image') : kernel ? undefined : readInput(DEFAULT_BIOS, 'ROM image');
+  // the VGA's option ROM: given, or with a -bios firmware (SeaBIOS) Debian's stdvga BIOS if present,
+  // as QEMU takes vgabios-stdvga.bin from its data directory
+  const vgaBiosPath = o.vgaBios ?? (o.bios && existsSync(DEBIAN_VGA_BIOS) ? DEBIAN_VGA_BIOS : undefined);
+  const vgaBios = vgaBiosPath ? readInput(vgaBiosPath, 'VGA BIOS') : undefined;
   // -initrd: one file, or a comma-separated list of Multiboot modules 'FILE args'
   const parts = initrdPath?.split(',') ?? [];
   const modules = parts.map((p) => ({ bytes: readInput(p.split(' ')[0]!, 'initrd'), cmdline: p }));
@@ -281,6 +292,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
   const pc = await Pc.create({
     memory,
     ...(bios ? { bios } : {}),
+    ...(vgaBios ? { vgaBios } : {}),
     ...(kernel ? { kernel, kernelName: kernelPath } : {}),
     ...(modules.length === 1 ? { initrd: modules[0]!.bytes } : modules.length > 1 ? { modules } : {}),
     ...(append !== undefined ? { cmdline: append } : {}),

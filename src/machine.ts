@@ -154,6 +154,32 @@ export class Machine {
     }
   }
 
+  /** The ROM image's size as mapped (0: none), for shadow RAM. */
+  private romSize = 0;
+
+  /**
+   * Shadow RAM of the legacy BIOS area 0xC0000-0xFFFFF (the i440FX's PAM registers): a 16 KiB-
+   * aligned region reads and writes DRAM ('ram'), reads DRAM with writes dropped ('ram-ro'), or
+   * reads the ROM behind it ('rom': the firmware image where it covers the region, else the empty
+   * ROM of a direct kernel boot or, above a smaller image, unmapped). DRAM here is the RAM backing
+   * of the legacy hole. Deviation: "writes to DRAM, reads from ROM" is 'rom' (the write is dropped);
+   * SeaBIOS copies itself from the high alias at 0xFFFE0000 instead.
+   */
+  setShadow(base: number, size: number, mode: 'ram' | 'ram-ro' | 'rom'): void {
+    const c = this.core.exports;
+    if (base < 0xc0000 || base + size > 0x100000 || (base | size) & 0x3fff) throw new Error(`bad shadow region 0x${base.toString(16)}+0x${size.toString(16)}`);
+    if (mode !== 'rom') {
+      c.mapPages(base, size, L.RAM_BASE + base, mode === 'ram' ? P_RAM : P_ROM);
+      return;
+    }
+    for (let a = base; a < base + size; a += 0x1000) {
+      const below = 0x100000 - a; // bytes from this page to the top of the window
+      if (this.romSize && below <= Math.min(this.romSize, 0x20000)) c.mapPages(a, 0x1000, L.ROM_BASE + this.romSize - below, P_ROM);
+      else if (this.romSize) c.mapPages(a, 0x1000, 0, 0);
+      else c.mapPages(a, 0x1000, L.RAM_BASE + a, P_ROM);
+    }
+  }
+
   private loadRom(rom: Uint8Array): void {
     if (rom.length === 0) throw new Error('the ROM image is empty');
     if (rom.length > MAX_ROM) throw new Error(`the ROM image is ${rom.length} bytes; at most ${MAX_ROM} are supported`);
@@ -165,6 +191,7 @@ export class Machine {
     c.mapPages(0x100000000 - size, size, base, P_ROM);
     const low = Math.min(size, 0x20000);
     c.mapPages(0x100000 - low, low, base + size - low, P_ROM);
+    this.romSize = size;
     this.core.set32(L.GUEST_ROM_BYTES, rom.length);
   }
 

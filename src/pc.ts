@@ -41,6 +41,9 @@ export interface PcOptions {
   memory?: number;
   /** A firmware ROM; the CPU starts at its reset vector (ignored for the entry when a kernel is given). */
   bios?: Uint8Array;
+  /** A VGA BIOS for the VGA's PCI expansion ROM, where firmware (SeaBIOS) finds it: e.g. Debian's
+   * /usr/share/seabios/vgabios-stdvga.bin, which drives this VGA (Bochs VBE, 1234:1111). */
+  vgaBios?: Uint8Array;
   /** A kernel to boot directly: bzImage, PVH ELF vmlinux or Multiboot image. */
   kernel?: Uint8Array;
   /** The Linux/PVH initrd, or a single Multiboot module. */
@@ -169,7 +172,16 @@ export class Pc {
     });
     m.attach(this.port92);
     this.pci = new PciHost({ onReset: (hard) => m.requestReset(`0xCF9 ${hard ? 'hard' : 'soft'} reset`), log });
-    this.pci.add(new I440fx({ log }));
+    const i440fx = new I440fx({ log });
+    // PAM0-PAM6: shadow RAM of 0xC0000-0xFFFFF (82441FX datasheet, PAM registers): per region
+    // bit 0/4 RE (reads from DRAM) and bit 1/5 WE (writes to DRAM)
+    i440fx.onPamChange = (i, v) => {
+      const regions: [number, number][] = i === 0 ? [[0xf0000, v >> 4]] : [[0xc0000 + (i - 1) * 0x8000, v & 0xf], [0xc4000 + (i - 1) * 0x8000, v >> 4]];
+      for (const [base, bits] of regions) {
+        m.setShadow(base, i === 0 ? 0x10000 : 0x4000, bits & 1 ? (bits & 2 ? 'ram' : 'ram-ro') : 'rom');
+      }
+    };
+    this.pci.add(i440fx);
     this.pci.add(new Piix3({ log }));
     this.pvpanic = new PvPanic(2, {
       onPanic: () => m.requestStop('panic', 'the guest kernel panicked (pvpanic)'),
@@ -189,9 +201,11 @@ export class Pc {
     this.vga = new Vga(growVram(m.core, opts.vgaMemory ?? 8 << 20), { log });
     m.attach(this.vga);
     this.mmio.add(this.vga.mmio);
-    const vgaPci = new VgaPci(3, this.vga, { log });
+    const vgaPci = new VgaPci(3, this.vga, { log, ...(opts.vgaBios ? { rom: opts.vgaBios } : {}) });
     vgaPci.assignBar(0, VGA_LFB_BASE);
     this.pci.add(vgaPci);
+    const vgaRom = vgaPci.romRegion();
+    if (vgaRom) this.mmio.add(vgaRom);
     m.attach(this.pci);
     m.attach(new PostCodePort({ log }));
     m.attach(new DelayPorts());
@@ -218,6 +232,7 @@ export class Pc {
     }
     const plan = this.plan;
     m.onReset = () => {
+      m.setShadow(0xc0000, 0x40000, 'rom'); // PAM registers at their reset value 0: the ROM
       vgaPci.assignBar(0, VGA_LFB_BASE); // as firmware would
       kbcA20 = true;
       p92A20 = false;

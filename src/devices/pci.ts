@@ -26,6 +26,7 @@
  * PIIX3: PIRQ route registers 0x60-0x63 (default 0x80: disabled), TOM (0x69) and the other
  * registers with QEMU's reset values; pirqRoute() decodes the routing for the machine.
  */
+import type { MmioRegion } from './mmio.js';
 import { OnceLog, type Device, type Logger } from './device.js';
 
 /** One PCI function's configuration space, as the host bridge sees it. */
@@ -186,6 +187,46 @@ export abstract class PciFunctionBase implements PciFunction {
     const last = a + bar.size - 1;
     if (!enabled || a === 0 || (bar.type === 'io' ? last > 0xffff : last >= 0xffffffff)) return undefined;
     return a;
+  }
+
+  // ---- the expansion ROM (PCI Local Bus Specification 3.0, 6.2.5.2: offset 30h) ----
+  private rom?: { image: Uint8Array; size: number };
+
+  /** Gives the function an expansion ROM: a 2 KiB-aligned power-of-two window at offset 30h
+   * (bit 0 enables its decoder), read-only, as firmware finds option ROMs. Call from setup(). */
+  protected defineRom(image: Uint8Array): void {
+    let size = 2048;
+    while (size < image.length) size *= 2;
+    this.rom = { image, size };
+    const mask = ((~(size - 1) & 0xfffff800) | 1) >>> 0;
+    for (let b = 0; b < 4; b++) this.wmask[0x30 + b] = (mask >>> (8 * b)) & 0xff;
+  }
+
+  /** The address the expansion ROM decodes at (enable bit and memory decode on), or undefined. */
+  romMapping(): number | undefined {
+    if (!this.rom) return undefined;
+    const v = this.get32(0x30);
+    const a = (v & 0xfffff800) >>> 0;
+    if (!(v & 1) || !(this.command & PCI_COMMAND_MEMORY) || a === 0) return undefined;
+    return a;
+  }
+
+  /** The expansion ROM as an MMIO region for the machine's bus (undefined: the function has none). */
+  romRegion(): MmioRegion | undefined {
+    const rom = this.rom;
+    if (!rom) return undefined;
+    const self = this;
+    return {
+      name: `${this.name} ROM`,
+      get base() { return self.romMapping(); },
+      size: rom.size,
+      read: (offset, size) => {
+        let v = 0;
+        for (let i = 0; i < size; i++) v |= (rom.image[offset + i] ?? 0xff) << (8 * i);
+        return v >>> 0;
+      },
+      write: () => {},
+    };
   }
 
   /** Firmware-style assignment: programs the BAR and turns on its decoder. */

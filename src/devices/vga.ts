@@ -11,8 +11,8 @@
  *
  * Memory. Video memory is wasm memory the host gives the device (`VramHost`); the display reads
  * it directly. The legacy window 0xA0000-0xBFFFF is mapped as RAM, so that guest writes cost no
- * exits, whenever the mode makes VGA memory linear: text modes (odd/even: characters and
- * attributes kept linear from offset 0), chain-4 256-colour modes (mode 13h: the byte at offset
+ * exits, whenever the mode makes VGA memory linear: text modes with odd/even addressing
+ * (characters and attributes kept linear at TEXT_BASE, after the planes: vga-state.ts), chain-4 256-colour modes (mode 13h: the byte at offset
  * a is plane a & 3, offset a >> 2, which the interleaved layout of vga-state.ts makes linear)
  * and VBE's 64 KiB bank window. Planar modes (mode 12h and the like) go through MMIO: write
  * modes 0-3 with set/reset, rotation, the logical operation, bit mask and map mask; read modes
@@ -58,7 +58,7 @@ export class Vga implements Device {
   constructor(private readonly host: VramHost, opts: { log?: Logger } = {}) {
     this.once = new OnceLog(opts.log ?? (() => {}));
     this.vramSize = host.vram().length;
-    if (this.vramSize < PLANES_SIZE || this.vramSize % 0x10000) throw new Error(`vga: video memory of ${this.vramSize} bytes (at least 256 KiB, in 64 KiB units)`);
+    if (this.vramSize < V.TEXT_BASE + 0x10000 || this.vramSize % 0x10000) throw new Error(`vga: video memory of ${this.vramSize} bytes (at least 320 KiB, in 64 KiB units)`);
     this.mmio = {
       name: 'vga',
       base: VGA_WINDOW,
@@ -330,7 +330,10 @@ export class Vga implements Device {
     const [base, size] = this.windowRange();
     let linear: number | undefined;
     if (vbe) linear = V.dispi(r, V.DISPI_BANK) << 16;
-    else if (r[V.R_SEQ + 4]! & 0x08 || !(r[V.R_GC + 6]! & 1)) linear = 0;
+    else if (r[V.R_SEQ + 4]! & 0x08) linear = 0; // chain-4
+    // alphanumeric with odd/even addressing: the text; sequential (a font load into plane 2)
+    // takes the planar path
+    else if (!(r[V.R_GC + 6]! & 1) && !(r[V.R_SEQ + 4]! & 0x04)) linear = V.TEXT_BASE;
     const key = `${base}:${size}:${linear}`;
     if (key === this.windowMap) return;
     this.windowMap = key;

@@ -89,7 +89,7 @@ export class Renderer {
     for (let row = 0; row < m.rows; row++) {
       for (let col = 0; col < m.cols; col++) {
         const cell = m.start + row * m.stride + col;
-        const a = (cell * 2) & wrap;
+        const a = (V.TEXT_BASE + ((cell * 2) & 0xffff)) & wrap;
         const ch = vram[a]!;
         const at = vram[a + 1]!;
         let fg = colours[at & 0xf]!;
@@ -176,7 +176,7 @@ export function screenText(regs: Uint8Array, vram: Uint8Array): string[] | undef
   for (let row = 0; row < m.rows; row++) {
     let s = '';
     for (let col = 0; col < m.cols; col++) {
-      const ch = vram[((m.start + row * m.stride + col) * 2) & (vram.length - 1)]!;
+      const ch = vram[(V.TEXT_BASE + (((m.start + row * m.stride + col) * 2) & 0xffff)) & (vram.length - 1)]!;
       s += ch >= 0x20 && ch < 0x7f ? String.fromCharCode(ch) : ch === 0 ? ' ' : '.';
     }
     rows.push(s);

@@ -11,6 +11,11 @@
  */
 
 export const REGS_SIZE = 0x400;
+/** Video memory: the four 64 KiB planes interleaved (plane p of offset o at o * 4 + p) from 0, so
+ * chain-4 modes are linear there; text modes keep characters and attributes linear in a 64 KiB
+ * block of their own after the planes (TEXT_BASE), so that a font loaded into plane 2 (through
+ * the planar path, as a VGA BIOS does at a mode set) leaves the text alone. */
+export const TEXT_BASE = 0x40000;
 
 // single registers and indexes
 export const R_MISC = 0x00;

@@ -19,3 +19,6 @@ done
 # the lockstep-diff ROM (test/diff-rom.test.ts): no expected output, QEMU is compared live
 nasm -f bin -o diff-rom.bin diff-rom.asm
 echo "assembled diff-rom.bin"
+# the boot sector booted by SeaBIOS from a disk image (test/seabios.test.ts)
+nasm -f bin -o mbr-hello.bin mbr-hello.asm
+echo "assembled mbr-hello.bin"
