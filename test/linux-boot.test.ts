@@ -11,35 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pc } from '../src/pc.js';
-import type { StopInfo } from '../src/machine.js';
 import { saveState, loadState } from '../src/savestate.js';
+import { Console } from './helpers/console.js';
 
 const KERNEL = readFileSync(new URL('../images/bzImage', import.meta.url));
 const INITRD = readFileSync(new URL('../images/initramfs.cpio', import.meta.url));
 const PROMPT = '~ # ';
-
-class Console {
-  text = '';
-  constructor(readonly pc: Pc) {}
-  sink = (b: Uint8Array) => { this.text += Buffer.from(b).toString('latin1'); };
-  /** Runs until the output after `from` matches, the VM stops, or `budget` instructions pass. */
-  until(re: RegExp, budget: bigint, from = 0): { match: RegExpExecArray | null; stop?: StopInfo } {
-    const m = this.pc.machine;
-    const end = m.instructions + budget;
-    for (;;) {
-      const match = re.exec(this.text.slice(from));
-      if (match) return { match };
-      if (m.instructions >= end) return { match: null };
-      const stop = m.run(m.instructions + 2_000_000n < end ? m.instructions + 2_000_000n : end);
-      if (stop.why !== 'limit') return { match: re.exec(this.text.slice(from)), stop };
-    }
-  }
-  type(s: string): number {
-    const at = this.text.length;
-    this.pc.sendSerial(new TextEncoder().encode(s));
-    return at;
-  }
-}
 
 async function boot(opts: { cmdline?: string; bufferedIo?: boolean } = {}): Promise<Console> {
   let con!: Console;

@@ -6,10 +6,13 @@
  * and boots a disk image: test/guests/mbr-hello.asm, a boot sector that prints through INT 10h
  * and port 0xE9, reads sector 1 through INT 13h AH=42h and prints what it holds. The screen (VGA
  * text memory) and port 0xE9 must show both lines; SeaBIOS's own log (port 0x402) must show the
- * drive it found and the boot.
+ * drive it found and the boot. Then the whole chain a user of QEMU expects: SeaBIOS boots a disk
+ * made with Debian's syslinux, mtools and dosfstools (SYSLINUX's MBR, a FAT16 partition with
+ * ldlinux, the tiny Linux's bzImage and initramfs), SYSLINUX loads them through INT 13h and Linux
+ * runs to its shell on COM1 and answers a command.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +21,7 @@ import { DebugCon } from '../src/devices/debugcon.js';
 import { DiskImage } from '../src/devices/disk-image.js';
 import { screenText } from '../src/display/render.js';
 import { requireTool } from './helpers/tools.js';
+import { Console } from './helpers/console.js';
 
 const SEABIOS = '/usr/share/seabios/bios.bin';
 const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin';
@@ -75,4 +79,51 @@ describe('SeaBIOS boots a disk image', () => {
     expect(lines.slice(1)).toEqual(['Press ESC for boot menu.', 'Booting from Hard Disk...', `wasmvisor boot sector: sector 1 says: ${SECTOR1}`]);
     console.log(`SeaBIOS to the boot sector's halt: ${m.instructions} instructions\n${text.replace(/\n+$/, '')}`);
   }, 120_000);
+
+  const hasSyslinux = requireTool('syslinux', 'syslinux syslinux-common') && requireTool('mcopy', 'mtools') && requireTool('mkfs.fat', 'dosfstools');
+  it.runIf(hasSeabios && hasSyslinux)('boots the tiny Linux from a SYSLINUX disk to its shell', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wv-syslinux-'));
+    let disk: Uint8Array;
+    try {
+      const part = join(dir, 'part.img');
+      execFileSync('truncate', ['-s', '16M', part]);
+      execFileSync('mkfs.fat', ['-F', '16', '-n', 'WASMVISOR', part], { stdio: 'ignore' });
+      execFileSync('syslinux', ['--install', part]);
+      const cfg = join(dir, 'syslinux.cfg');
+      writeFileSync(cfg, 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL bzImage\n  INITRD initrd\n  APPEND console=ttyS0\n');
+      for (const [from, to] of [['images/bzImage', 'bzImage'], ['images/initramfs.cpio', 'initrd'], [cfg, 'syslinux.cfg']]) {
+        execFileSync('mcopy', ['-o', '-i', part, from!, `::${to}`]);
+      }
+      // the MBR: SYSLINUX's boot code and one active FAT16 partition at LBA 2048
+      const fat = readFileSync(part);
+      disk = new Uint8Array(2048 * 512 + fat.length);
+      disk.set(readFileSync('/usr/lib/syslinux/mbr/mbr.bin').subarray(0, 440));
+      const e = new DataView(disk.buffer, 446, 16);
+      e.setUint8(0, 0x80); // active
+      e.setUint8(4, 0x06); // FAT16
+      e.setUint32(8, 2048, true);
+      e.setUint32(12, fat.length / 512, true);
+      disk[510] = 0x55;
+      disk[511] = 0xaa;
+      disk.set(fat, 2048 * 512);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    let con!: Console;
+    const pc = await Pc.create({
+      memory: 64 << 20, bios: readFileSync(SEABIOS), vgaBios: readFileSync(VGABIOS), disk: new DiskImage(disk),
+      rtcEpoch: 1_700_000_000, serial: [(b) => con.sink(b)], noReboot: true,
+    });
+    con = new Console(pc);
+    const up = con.until(/~ # /, 1_500_000_000n);
+    expect(up.stop, con.text.slice(-2000)).toBeUndefined();
+    const booted = pc.machine.instructions;
+    const from = con.type('uname -sr; cat /proc/cmdline\n');
+    // SYSLINUX passed the APPEND line, with BOOT_IMAGE and initrd= of its own
+    const r = con.until(/BOOT_IMAGE=bzImage console=ttyS0 initrd=initrd\s*\r?\n/, 200_000_000n, from);
+    expect(r.match, con.text.slice(from)).not.toBeNull();
+    expect(con.text.slice(from)).toMatch(/Linux 6\.1\.\d+/);
+    expect(con.text).toMatch(/Run \/init as init process/);
+    console.log(`SeaBIOS -> SYSLINUX -> Linux: shell prompt after ${booted} instructions`);
+  }, 180_000);
 });
