@@ -12,7 +12,7 @@
  * runs to its shell on COM1 and answers a command.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,19 +22,10 @@ import { DiskImage } from '../src/devices/disk-image.js';
 import { screenText } from '../src/display/render.js';
 import { requireTool } from './helpers/tools.js';
 import { Console } from './helpers/console.js';
+import { SEABIOS, VGABIOS, haveSeabios, haveSyslinuxTools, syslinuxDisk } from './helpers/syslinux-disk.js';
 
-const SEABIOS = '/usr/share/seabios/bios.bin';
-const VGABIOS = '/usr/share/seabios/vgabios-stdvga.bin';
 const MBR = 'test/guests/mbr-hello.bin';
 const SECTOR1 = 'hello from the disk, read through INT 13h';
-
-function haveSeabios(): boolean {
-  if (existsSync(SEABIOS) && existsSync(VGABIOS)) return true;
-  const msg = `${SEABIOS} and ${VGABIOS} are missing: these tests need them (apt-get install seabios)`;
-  if (process.env.CI === 'true') throw new Error(msg);
-  console.warn(`SKIPPED: ${msg}`);
-  return false;
-}
 
 describe('SeaBIOS boots a disk image', () => {
   const hasNasm = requireTool('nasm', 'nasm');
@@ -80,35 +71,9 @@ describe('SeaBIOS boots a disk image', () => {
     console.log(`SeaBIOS to the boot sector's halt: ${m.instructions} instructions\n${text.replace(/\n+$/, '')}`);
   }, 120_000);
 
-  const hasSyslinux = requireTool('syslinux', 'syslinux syslinux-common') && requireTool('mcopy', 'mtools') && requireTool('mkfs.fat', 'dosfstools');
+  const hasSyslinux = haveSyslinuxTools();
   it.runIf(hasSeabios && hasSyslinux)('boots the tiny Linux from a SYSLINUX disk to its shell', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wv-syslinux-'));
-    let disk: Uint8Array;
-    try {
-      const part = join(dir, 'part.img');
-      execFileSync('truncate', ['-s', '16M', part]);
-      execFileSync('mkfs.fat', ['-F', '16', '-n', 'WASMVISOR', part], { stdio: 'ignore' });
-      execFileSync('syslinux', ['--install', part]);
-      const cfg = join(dir, 'syslinux.cfg');
-      writeFileSync(cfg, 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL bzImage\n  INITRD initrd\n  APPEND console=ttyS0\n');
-      for (const [from, to] of [['images/bzImage', 'bzImage'], ['images/initramfs.cpio', 'initrd'], [cfg, 'syslinux.cfg']]) {
-        execFileSync('mcopy', ['-o', '-i', part, from!, `::${to}`]);
-      }
-      // the MBR: SYSLINUX's boot code and one active FAT16 partition at LBA 2048
-      const fat = readFileSync(part);
-      disk = new Uint8Array(2048 * 512 + fat.length);
-      disk.set(readFileSync('/usr/lib/syslinux/mbr/mbr.bin').subarray(0, 440));
-      const e = new DataView(disk.buffer, 446, 16);
-      e.setUint8(0, 0x80); // active
-      e.setUint8(4, 0x06); // FAT16
-      e.setUint32(8, 2048, true);
-      e.setUint32(12, fat.length / 512, true);
-      disk[510] = 0x55;
-      disk[511] = 0xaa;
-      disk.set(fat, 2048 * 512);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const disk = syslinuxDisk();
     let con!: Console;
     const pc = await Pc.create({
       memory: 64 << 20, bios: readFileSync(SEABIOS), vgaBios: readFileSync(VGABIOS), disk: new DiskImage(disk),

@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { requireTool } from './helpers/tools.js';
 import { VGA_GUESTS, VGA_GUEST_DIR, type VgaGuest } from './helpers/vga-guests.js';
 import { ATA_ROM, ataExpected, ataImage } from './helpers/ata-guest.js';
+import { SEABIOS, VGABIOS, haveSeabios, haveSyslinuxTools, syslinuxDisk } from './helpers/syslinux-disk.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -218,6 +219,32 @@ describe('browser (headless Chromium)', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  const hasBiosBoot = hasChromium && haveSeabios() && haveSyslinuxTools();
+  it.runIf(hasBiosBoot)('SeaBIOS with its VGA BIOS boots a SYSLINUX disk picked in the page: Linux in the terminal, the BIOS on the canvas', async () => {
+    const { page, errors } = await open();
+    await page.fill('#kernel-url', '');
+    await page.fill('#initrd-url', '');
+    await page.setInputFiles('#bios-file', SEABIOS);
+    await page.setInputFiles('#vgabios-file', VGABIOS);
+    await page.setInputFiles('#disk-file', { name: 'syslinux.img', mimeType: 'application/octet-stream', buffer: Buffer.from(syslinuxDisk()) });
+    await page.fill('#cmdline', '');
+    await page.click('#boot');
+    await waitTerminal(page, booted, 120_000, 'the shell prompt of the Linux that SYSLINUX loaded');
+    const out = await shell(page, 'cat /proc/cmdline');
+    expect(out).toEqual(expect.arrayContaining(['BOOT_IMAGE=bzImage console=ttyS0 initrd=initrd']));
+    // the canvas shows what SeaBIOS printed through SeaVGABIOS: not one colour
+    const colours = await page.evaluate(() => {
+      const c = document.querySelector('canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      return seen.size;
+    });
+    expect(colours).toBeGreaterThan(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 
   it.runIf(hasChromium)('reports bad images in the page instead of hanging', async () => {
     const cases: [string, (p: Page) => Promise<void>, RegExp][] = [

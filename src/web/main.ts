@@ -1,7 +1,7 @@
 /**
  * The page (index.html): choose a kernel, initrd, BIOS image or disk image from a file or a
  * URL, boot it with the embedding API, and drive it from the panel. Query parameters fill the
- * form: ?kernel=URL&initrd=URL&bios=URL&disk=URL&append=TEXT&m=MiB, and ?boot=1 boots at once.
+ * form: ?kernel=URL&initrd=URL&bios=URL&vgabios=URL&disk=URL&append=TEXT&m=MiB, and ?boot=1 boots at once.
  */
 import { Wasmvisor, type ImageSource } from './wasmvisor.js';
 import { Panel } from './panel.js';
@@ -16,7 +16,7 @@ const panel = new Panel($('panel'), report);
 let vm: Wasmvisor | undefined;
 
 const params = new URLSearchParams(location.search);
-for (const [param, id] of [['kernel', 'kernel-url'], ['initrd', 'initrd-url'], ['bios', 'bios-url'], ['disk', 'disk-url'], ['append', 'cmdline'], ['m', 'memory']] as const) {
+for (const [param, id] of [['kernel', 'kernel-url'], ['initrd', 'initrd-url'], ['bios', 'bios-url'], ['vgabios', 'vgabios-url'], ['disk', 'disk-url'], ['append', 'cmdline'], ['m', 'memory']] as const) {
   const v = params.get(param);
   if (v !== null) $<HTMLInputElement>(id).value = v;
 }
@@ -37,6 +37,7 @@ function boot(): void {
   const initrd = source('initrd');
   const bios = source('bios');
   const disk = source('disk');
+  const vgaBios = source('vgabios');
   const memory = Number($<HTMLInputElement>('memory').value);
   if (!kernel && !bios) return report('choose a kernel or a BIOS image', true);
   if (!Number.isInteger(memory) || memory < 1 || memory > 2048) return report('memory: a whole number of MiB from 1 to 2048', true);
@@ -48,6 +49,7 @@ function boot(): void {
       ...(initrd && kernel ? { initrd } : {}),
       ...(bios ? { bios } : {}),
       ...(disk ? { disk } : {}),
+      ...(vgaBios && bios ? { vgaBios } : {}),
       cmdline: $<HTMLInputElement>('cmdline').value,
       memoryMiB: memory,
       onStats: (s) => panel.show(s),
@@ -63,7 +65,7 @@ function boot(): void {
 }
 
 $('boot').addEventListener('click', boot);
-for (const name of ['kernel', 'initrd', 'bios', 'disk']) {
+for (const name of ['kernel', 'initrd', 'bios', 'vgabios', 'disk']) {
   // a chosen file wins over the URL; clearing the URL field is how to leave an image out
   $<HTMLInputElement>(`${name}-file`).addEventListener('change', () => {
     if ($<HTMLInputElement>(`${name}-file`).files?.length) $<HTMLInputElement>(`${name}-url`).value = '';

@@ -10,6 +10,8 @@ export interface BootImages {
   kernel?: Uint8Array;
   initrd?: Uint8Array;
   bios?: Uint8Array;
+  /** The VGA's option ROM (with a firmware BIOS). */
+  vgaBios?: Uint8Array;
   /** A raw hard disk image for the IDE master, and its name for messages. */
   disk?: Uint8Array;
   diskName?: string;

@@ -25,6 +25,9 @@ export interface WasmvisorOptions {
   initrd?: ImageSource;
   /** A firmware ROM (booted at the reset vector) instead of, or under, a kernel. */
   bios?: ImageSource;
+  /** The VGA's option ROM for a firmware BIOS (SeaBIOS finds it in the VGA's PCI expansion ROM),
+   * e.g. SeaBIOS's vgabios-stdvga.bin. */
+  vgaBios?: ImageSource;
   /** A raw hard disk image (whole 512-byte sectors) on the primary IDE master; the guest's
    * writes stay in the VM's memory. */
   disk?: ImageSource;
@@ -116,6 +119,7 @@ export class Wasmvisor {
       }
       if (o.initrd) images.initrd = (await loadImage(o.initrd, 'initrd')).bytes;
       if (o.bios) images.bios = (await loadImage(o.bios, 'BIOS image')).bytes;
+      if (o.vgaBios) images.vgaBios = (await loadImage(o.vgaBios, 'VGA BIOS')).bytes;
       if (o.disk) {
         const d = await loadImage(o.disk, 'disk image');
         images.disk = d.bytes;

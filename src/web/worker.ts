@@ -194,6 +194,7 @@ async function start(images: P.BootImages, display: SharedArrayBuffer): Promise<
   const pc = await Pc.create({
     memory,
     ...(images.bios ? { bios: images.bios } : {}),
+    ...(images.vgaBios ? { vgaBios: images.vgaBios } : {}),
     ...(images.kernel ? { kernel: images.kernel, kernelName: images.kernelName ?? 'kernel' } : {}),
     ...(images.initrd ? { initrd: images.initrd } : {}),
     ...(images.cmdline !== undefined ? { cmdline: images.cmdline } : {}),
