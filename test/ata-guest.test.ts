@@ -55,7 +55,7 @@ describe('ATA guest (test/guests/ata-read)', () => {
     expect([cmos(0x12), cmos(0x19), cmos(0x1b) | (cmos(0x1c) << 8), cmos(0x1d), cmos(0x23)]).toEqual([0xf0, 47, 4, 16, 63]);
   });
 
-  it('the PIIX3 IDE function 00:01.1 (8086:7010, legacy mode, no BAR4) is there with a disk only', async () => {
+  it('the PIIX3 IDE function 00:01.1 (8086:7010, legacy mode, BMIBA at C000h) is there with a disk only', async () => {
     const cfg = (pc: Pc, reg: number) => {
       pc.machine.bus.write(0xcf8, 4, (0x80000900 | reg) >>> 0); // bus 0, device 1, function 1
       return pc.machine.bus.read(0xcfc, 4);
@@ -64,7 +64,8 @@ describe('ATA guest (test/guests/ata-read)', () => {
     expect(cfg(pc, 0x00)).toBe(0x70108086);
     expect(cfg(pc, 0x08) >>> 8).toBe(0x010180); // IDE, programming interface 80h
     expect(cfg(pc, 0x40) & 0x8000ffff).toBe(0x8000); // primary decode on, secondary off
-    expect(cfg(pc, 0x20)).toBe(0); // no bus-master BAR
+    expect(cfg(pc, 0x20)).toBe(0xc001); // BMIBA: I/O space at C000h, as a BIOS assigns it
+    expect(cfg(pc, 0x04) & 0x5).toBe(0x1); // the ROM wrote 0001h: I/O decode on, bus master off
     const bare = await Pc.create({ bios: readFileSync(ROM), memory: 16 << 20 });
     expect(cfg(bare, 0x00)).toBe(0xffffffff);
     expect(bare.ata).toBeUndefined();
