@@ -16,7 +16,7 @@ import { Pc } from '../src/pc.js';
 import { DebugCon } from '../src/devices/debugcon.js';
 import { saveState, loadState } from '../src/savestate.js';
 import { requireTool, have } from './helpers/tools.js';
-import { ATA_ROM as ROM, ataImage as image, ataExpected as expected } from './helpers/ata-guest.js';
+import { ATA_ROM as ROM, ataImage as image, ataExpected as expected, qemuAtaLines } from './helpers/ata-guest.js';
 
 const DIR = 'test/guests';
 async function runRom(disk: Uint8Array) {
@@ -33,7 +33,7 @@ describe('ATA guest (test/guests/ata-read)', () => {
 
   it.runIf(hasNasm)('ata-read.bin matches ata-read.asm', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'wv-')), 'x.bin');
-    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, 'ata-read.asm')]);
+    execFileSync('nasm', ['-f', 'bin', '-i', `${DIR}/`, '-o', out, join(DIR, 'ata-read.asm')]);
     expect(Buffer.compare(readFileSync(out), readFileSync(ROM))).toBe(0);
   });
 
@@ -95,14 +95,8 @@ describe('ATA guest (test/guests/ata-read)', () => {
   });
 
   it.runIf(have('qemu-system-i386'))('QEMU prints the same (but for the model and the IDNF/ABRT line)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wv-ata-'));
     const img = image();
-    writeFileSync(join(dir, 'disk.img'), img);
-    const out = join(dir, 'e9.txt');
-    spawnSync('timeout', ['5', 'qemu-system-i386', '-bios', join(process.cwd(), ROM), '-m', '32', '-nographic', '-display', 'none', '-monitor', 'none',
-      '-serial', 'none', '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${out}`, '-no-reboot',
-      '-drive', `file=${join(dir, 'disk.img')},format=raw,if=ide,index=0,snapshot=on`]);
-    const lines = readFileSync(out, 'latin1').split('\n');
+    const lines = qemuAtaLines(ROM, img);
     expect(lines[0]).toMatch(/^model: QEMU HARDDISK/);
     const want = expected(img);
     expect(lines.slice(1, -1)).toEqual(want.map((l) => (l.startsWith('read 1388') ? 'read 1388: status 41 error 04' : l)));
