@@ -6,8 +6,9 @@
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
  * and optionally QEMU's isa-debug-exit and ATA hard disks on the primary IDE channel
  * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up; the PIIX3 IDE function
- * 00:01.1 in legacy mode). A kernel (bzImage, PVH vmlinux or Multiboot) boots
- * directly through src/loaders; a -bios ROM starts at the reset vector.
+ * 00:01.1 in legacy mode, with bus-master DMA at its BAR4, C000h as a BIOS assigns it). A kernel
+ * (bzImage, PVH vmlinux or Multiboot) boots directly through src/loaders; a -bios ROM starts
+ * at the reset vector.
  *
  *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
  *                                serial: [(b) => process.stdout.write(b)] });
