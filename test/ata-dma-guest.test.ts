@@ -8,8 +8,8 @@
  * docs/benchmarks.md ("IDE DMA"): guest instructions while a transfer is in flight, and host
  * throughput of 16 x 64 KiB by DMA and by PIO.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -140,6 +140,19 @@ describe('bus-master DMA guest (test/guests/ata-dma)', () => {
     expect(b.e9()).toMatch(/^ status 50 bmsta 04 irqs 0001 sum /);
     expect(a.e9().endsWith(b.e9())).toBe(true);
   }, 60_000);
+
+  it('the CLI: --dma-rate sets the modelled rate (0: at the next service); a bad rate is a usage error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wv-dma-cli-'));
+    writeFileSync(join(dir, 'disk.img'), image());
+    const run = (...args: string[]) => spawnSync('node', ['bin/wasmvisor.js', '-bios', ROM, '-serial', 'null', '-hda', join(dir, 'disk.img'), ...args], { encoding: 'latin1' });
+    let r = run('--dma-rate', '0');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^overlap: 00000001$/m);
+    r = run('--dma-rate=330');
+    expect(r.stdout).toMatch(/^overlap: 0001[0-9A-F]{4}$/m); // ten times faster: about 66,000
+    r = run('--dma-rate', '-1');
+    expect([r.status, r.stderr.trim()]).toEqual([1, "wasmvisor: error: --dma-rate: '-1' is not a rate in MB/s (a number, 0 or more)"]);
+  }, 30_000);
 
   it.runIf(have('qemu-system-i386'))('QEMU prints the same (but for the overlap count)', () => {
     const img = image();
