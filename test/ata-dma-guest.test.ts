@@ -141,6 +141,19 @@ describe('bus-master DMA guest (test/guests/ata-dma)', () => {
     expect(a.e9().endsWith(b.e9())).toBe(true);
   }, 60_000);
 
+  it('Machine.dmaRead/dmaWrite: RAM through the page map; ROM is read-only, MMIO and past the end of RAM refused', async () => {
+    const pc = await Pc.create({ bios: readFileSync(ROM), memory: 16 << 20, disk: image() });
+    const m = pc.machine;
+    expect(m.dmaWrite(0xffe, Uint8Array.of(1, 2, 3, 4))).toBe(true); // across a page boundary
+    expect(Array.from(m.dmaRead(0xffe, 4)!)).toEqual([1, 2, 3, 4]);
+    expect(m.dmaRead(0xffff0, 5)![0]).toBe(0xea); // the ROM's reset vector (jmp far)
+    expect(m.dmaWrite(0xffff0, Uint8Array.of(0))).toBe(false);
+    expect(m.dmaWrite(0xfff000, new Uint8Array(0x2000))).toBe(false); // past the end of RAM: nothing written
+    expect(m.dmaRead(0xfff000, 0x2000)).toBeUndefined();
+    expect(m.dmaRead(0xfebf0000, 4)).toBeUndefined(); // pvpanic's MMIO
+    expect(m.dmaRead(0xfffffffc, 8)).toBeUndefined(); // past 4 GiB
+  });
+
   it('the CLI: --dma-rate sets the modelled rate (0: at the next service); a bad rate is a usage error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wv-dma-cli-'));
     writeFileSync(join(dir, 'disk.img'), image());
