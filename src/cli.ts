@@ -36,6 +36,8 @@ options (QEMU's spelling where QEMU has the option):
   -drive file=FILE[,format=raw][,if=ide][,index=0|1][,media=disk]
                          the same as -hda FILE (index=1: -hdb)
   --write-disk           when the VM stops, write the sectors the guest changed back to the files
+  --dma-rate MBS         bus-master IDE DMA's modelled rate in MB/s of guest time (default 33;
+                         0: each transfer completes at the next device service)
   -snapshot              accepted: writes stay in memory (the default)
   -serial DEV            the next COM port (COM1 first): stdio, file:PATH, null or none
                          (default: COM1 on stdio; a terminal goes into raw mode, Ctrl-A x quits)
@@ -73,6 +75,8 @@ export interface CliOptions {
   hda?: string;
   hdb?: string;
   writeDisk: boolean;
+  /** --dma-rate in bytes per second */
+  dmaRate?: number;
   serial: string[];
   noReboot: boolean;
   debugExit?: { iobase: number; iosize: number };
@@ -173,6 +177,13 @@ export function parseArgs(argv: string[]): CliOptions | 'help' | 'version' {
         break;
       }
       case '-write-disk': o.writeDisk = true; break;
+      case '-dma-rate': {
+        const v = value();
+        const mbs = Number(v);
+        if (v.trim() === '' || !Number.isFinite(mbs) || mbs < 0) throw new UsageError(`--dma-rate: '${v}' is not a rate in MB/s (a number, 0 or more)`);
+        o.dmaRate = mbs * 1e6;
+        break;
+      }
       case '-snapshot': break;
       case '-nographic': break;
       case '-no-reboot': o.noReboot = true; break;
@@ -298,6 +309,7 @@ export async function runVm(o: CliOptions, err: (s: string) => void = (s) => pro
     ...(append !== undefined ? { cmdline: append } : {}),
     ...(disk ? { disk } : {}),
     ...(slaveDisk ? { slaveDisk } : {}),
+    ...(o.dmaRate !== undefined ? { dmaRate: o.dmaRate } : {}),
     serial,
     ...(o.debugExit ? { debugExit: o.debugExit } : {}),
     rtcEpoch: o.rtcEpoch ?? Math.floor(Date.now() / 1000),

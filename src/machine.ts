@@ -306,6 +306,35 @@ export class Machine {
     this.core.u8.set(bytes, L.RAM_BASE + addr);
   }
 
+  /** Bus-master DMA reads guest physical memory: a copy of [addr, addr + len) through the core's
+   * page map, or undefined when any page is MMIO or unassigned (or the range passes 4 GiB). */
+  dmaRead(addr: number, len: number): Uint8Array | undefined {
+    const out = new Uint8Array(len);
+    return this.dmaPages(addr, len, (wasm, off, n) => out.set(this.core.u8.subarray(wasm, wasm + n), off)) ? out : undefined;
+  }
+
+  /** Bus-master DMA writes guest physical RAM; false (nothing written) when any page is not RAM. */
+  dmaWrite(addr: number, bytes: Uint8Array): boolean {
+    if (!this.dmaPages(addr, bytes.length, () => {}, P_RAM)) return false;
+    return this.dmaPages(addr, bytes.length, (wasm, off, n) => this.core.u8.set(bytes.subarray(off, off + n), wasm), P_RAM);
+  }
+
+  /** Calls fn for each page piece of a physical range; false if a page has none of `types`. */
+  private dmaPages(addr: number, len: number, fn: (wasm: number, off: number, n: number) => void, types = P_RAM | P_ROM): boolean {
+    if (addr < 0 || addr + len > 0x100000000) return false;
+    const c = this.core;
+    const a20 = c.get32(L.A20_MASK);
+    for (let off = 0; off < len;) {
+      const phys = ((addr + off) & a20) >>> 0;
+      const e = c.get32(L.PMAP_BASE + (phys >>> 12) * 4);
+      if (!(e & types)) return false;
+      const n = Math.min(len - off, 4096 - (phys & 0xfff));
+      fn(((e & ~0xfff) >>> 0) + (phys & 0xfff), off, n);
+      off += n;
+    }
+    return true;
+  }
+
   get instructions(): bigint {
     return this.core.icount;
   }

@@ -6,8 +6,9 @@
  * PIIX3 ISA bridge (with the 0xCF9 reset register) and QEMU's pvpanic-pci, POST port 0x80,
  * and optionally QEMU's isa-debug-exit and ATA hard disks on the primary IDE channel
  * (1F0h/3F6h, IRQ 14; its geometry in CMOS as a BIOS would set it up; the PIIX3 IDE function
- * 00:01.1 in legacy mode). A kernel (bzImage, PVH vmlinux or Multiboot) boots
- * directly through src/loaders; a -bios ROM starts at the reset vector.
+ * 00:01.1 in legacy mode, with bus-master DMA at its BAR4, C000h as a BIOS assigns it). A kernel
+ * (bzImage, PVH vmlinux or Multiboot) boots directly through src/loaders; a -bios ROM starts
+ * at the reset vector.
  *
  *   const pc = await Pc.create({ kernel, initrd, cmdline: 'console=ttyS0', memory: 64 << 20,
  *                                serial: [(b) => process.stdout.write(b)] });
@@ -15,7 +16,7 @@
  *   const stop = pc.machine.run();
  */
 import { Machine, type MachineOptions } from './machine.js';
-import type { Logger } from './devices/device.js';
+import type { IrqLine, Logger } from './devices/device.js';
 import { Uart16550, COM_PORTS, type ByteSink } from './devices/uart16550.js';
 import { Rtc } from './devices/rtc.js';
 import { I8042 } from './devices/i8042.js';
@@ -30,6 +31,7 @@ import { VgaPci } from './devices/vga-pci.js';
 import { AtaChannel } from './devices/ata.js';
 import { DiskImage } from './devices/disk-image.js';
 import { Piix3Ide } from './devices/piix3-ide.js';
+import { BusMasterIde } from './devices/bmide.js';
 import { P_RAM, type Core } from './core.js';
 import { loadKernel } from './loaders/detect.js';
 import type { BootModule } from './loaders/multiboot.js';
@@ -66,6 +68,9 @@ export interface PcOptions {
   disk?: Uint8Array | DiskImage;
   /** A disk image for the primary IDE slave (device 1). */
   slaveDisk?: Uint8Array | DiskImage;
+  /** Bus-master DMA's modelled rate in bytes per second of guest time (default 33 MB/s, see
+   * src/devices/bmide.ts); 0 completes each transfer at the next device service. */
+  dmaRate?: number;
   /** RTC time at guest time 0, seconds since the Unix epoch (default 2000-01-01T00:00:00Z). */
   rtcEpoch?: number;
   /** A reset (8042 pulse, 0x92, 0xCF9, triple fault) stops the VM instead of rebooting. */
@@ -84,6 +89,8 @@ export interface PcOptions {
 const PCI_MMIO_BASE = 0xfebf0000;
 /** The VGA's linear framebuffer BAR, where SeaBIOS puts QEMU's. */
 const VGA_LFB_BASE = 0xfd000000;
+/** BMIBA as a BIOS assigns it (the I/O space above the ISA devices). */
+const BMIBA_DEFAULT = 0xc000;
 
 /** Video memory as wasm memory grown past guest RAM; the VGA maps guest pages onto it through the
  * core's page map, so that the guest writes it as RAM and a display reads it directly. */
@@ -138,6 +145,9 @@ export class Pc {
   readonly vga: Vga;
   /** The primary IDE channel, when a disk was given. */
   readonly ata: AtaChannel | undefined;
+  /** Its bus master (BMIBA, BAR4 of the PIIX3 IDE function) and that function. */
+  readonly bmide: BusMasterIde | undefined;
+  readonly ide: Piix3Ide | undefined;
   readonly plan: BootPlan | undefined;
 
   private constructor(readonly machine: Machine, opts: PcOptions) {
@@ -211,10 +221,28 @@ export class Pc {
     m.attach(new DelayPorts());
     if (opts.disk || opts.slaveDisk) {
       const image = (d: Uint8Array | DiskImage | undefined) => (d === undefined || d instanceof DiskImage ? d : new DiskImage(d));
-      this.ata = new AtaChannel(m.irq(14), [image(opts.disk), image(opts.slaveDisk)], { log });
+      // IRQ 14 passes the bus master, whose BMISTA.Interrupt follows it
+      const irq14: IrqLine = { set: (l) => bmIrq.set(l) };
+      this.ata = new AtaChannel(irq14, [image(opts.disk), image(opts.slaveDisk)], { log });
+      const ide = new Piix3Ide({ log }); // 00:01.1, legacy mode: how a PCI IDE driver finds the channel
+      const bm = new BusMasterIde(this.ata, { read: (a, n) => m.dmaRead(a, n), write: (a, b) => m.dmaWrite(a, b) }, m.clock, {
+        ...(opts.dmaRate !== undefined ? { rate: opts.dmaRate } : {}),
+        busMaster: () => ide.busMaster,
+        log,
+      });
+      const bmIrq = bm.irqLine(m.irq(14));
+      this.bmide = bm;
       m.attach(this.ata);
+      m.attach(bm);
+      ide.onBarChange = (i, base) => {
+        if (i !== 4) return;
+        bm.setBase(base);
+        m.bus.remap(bm, bm.ports);
+      };
+      ide.assignBar(4, BMIBA_DEFAULT);
       setCmosDisks(this.rtc, [this.ata.geometry(0), this.ata.geometry(1)]);
-      this.pci.add(new Piix3Ide({ log })); // 00:01.1, legacy mode: how a PCI IDE driver finds the channel
+      this.pci.add(ide);
+      this.ide = ide;
     }
     if (opts.debugExit) {
       m.attach(new DebugExit({ ...opts.debugExit, onExit: (status) => m.requestStop('exit', `isa-debug-exit: status ${status}`, status) }));
@@ -234,6 +262,7 @@ export class Pc {
     m.onReset = () => {
       m.setShadow(0xc0000, 0x40000, 'rom'); // PAM registers at their reset value 0: the ROM
       vgaPci.assignBar(0, VGA_LFB_BASE); // as firmware would
+      this.ide?.assignBar(4, BMIBA_DEFAULT);
       kbcA20 = true;
       p92A20 = false;
       if (plan) applyBootPlan(m, plan); // as firmware would, the kernel is loaded again

@@ -92,4 +92,5 @@ export function loadState(m: Machine, bytes: Uint8Array): void {
     if (s !== undefined && d.load) d.load(s as Record<string, unknown>);
   }
   c.exports.stateChanged();
+  m.timersChanged(); // the devices' deadlines are those of the state now: ask them again
 }

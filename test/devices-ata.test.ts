@@ -2,15 +2,18 @@
  * The ATA channel (src/devices/ata.ts) alone on the I/O bus: IDENTIFY DEVICE checked word by
  * word against ATA/ATAPI-6, PIO reads and writes with CHS, LBA28 and LBA48 addressing,
  * READ/WRITE MULTIPLE, IDNF and ABRT, the interrupt (per DRQ block, cleared by Status, gated by
- * nIEN), the SRST signature, and the save state round trip.
+ * nIEN), the SRST signature, and the save state round trip. Then the bus master
+ * (src/devices/bmide.ts) with a fake guest memory and a virtual clock: PRD tables, EOT, 64 KiB
+ * regions, errors, BMISTA's write-1-to-clear bits, stopping, the deadline, the save state.
  */
 import { describe, expect, it } from 'vitest';
 import { IoBus } from '../src/devices/device.js';
-import { AtaChannel, ER_ABRT, ER_IDNF, ST_DRDY, ST_DRQ, ST_DSC, ST_ERR, defaultGeometry } from '../src/devices/ata.js';
+import { AtaChannel, ER_ABRT, ER_IDNF, ST_BSY, ST_DRDY, ST_DRQ, ST_DSC, ST_ERR, defaultGeometry } from '../src/devices/ata.js';
 import { DiskImage } from '../src/devices/disk-image.js';
-import { FakeIrq } from './helpers/device-fakes.js';
+import { FakeIrq, VirtualClock } from './helpers/device-fakes.js';
+import { BM_READ, BM_START, BS_ACTIVE, BS_ERROR, BS_INTR, BusMasterIde, DMA_LATENCY_NS, DMA_RATE, type DmaMemory } from '../src/devices/bmide.js';
 
-const DATA = 0x1f0, ERR = 0x1f1, FEAT = 0x1f1, COUNT = 0x1f2, LOW = 0x1f3, MID = 0x1f4, HIGH = 0x1f5, DEV = 0x1f6, STATUS = 0x1f7, CMD = 0x1f7, CTL = 0x3f6;
+const DATA = 0x1f0, ERR = 0x1f1, FEAT = 0x1f1, COUNT = 0x1f2, LOW = 0x1f3, MID = 0x1f4, HIGH = 0x1f5, DEV = 0x1f6, STATUS = 0x1f7, CMD = 0x1f7, CTL = 0x3f6, ALT = 0x3f6;
 
 /** A disk whose every sector starts with its number (32-bit) and is filled with its low byte. */
 function pattern(sectors: number): Uint8Array {
@@ -82,8 +85,10 @@ describe('ATA channel', () => {
     expect(w(57) | (w(58) << 16)).toBe(4 * 16 * 63);
     expect(w(47)).toBe(0x8010); // READ/WRITE MULTIPLE up to 16 sectors
     expect(w(49) & 0x0200).toBe(0x0200); // LBA supported
-    expect(w(49) & 0x0100).toBe(0); // no DMA
-    expect(w(53) & 0x0003).toBe(0x0003);
+    expect(w(49) & 0x0100).toBe(0x0100); // DMA supported
+    expect(w(53) & 0x0007).toBe(0x0007); // words 54-58, 64-70 and 88 valid
+    expect(w(63)).toBe(0x0007); // multiword DMA 0-2 supported, none selected
+    expect(w(88)).toBe(0x0007); // UDMA 0-2 supported, none selected
     expect(w(59)).toBe(0); // multiple mode off
     expect(w(60) | (w(61) << 16)).toBe(4096); // LBA28 capacity
     expect(w(80) & 0x0040).toBe(0x0040); // ATA/ATAPI-6
@@ -255,7 +260,7 @@ describe('ATA channel', () => {
     wr(COUNT, 2); wr(LOW, 63); wr(MID, 0); wr(HIGH, 0); wr(DEV, 0xe0); wr(CMD, 0x20);
     expect(rd(STATUS)).toBe(ST_DRDY | ST_DSC | ST_ERR);
     expect(rd(ERR)).toBe(ER_IDNF);
-    for (const cmd of [0x00, 0x08, 0xa1, 0xc8, 0xb0, 0xff]) {
+    for (const cmd of [0x00, 0x08, 0xa1, 0xc7, 0xb0, 0xff]) {
       wr(CMD, cmd);
       expect(rd(STATUS), cmd.toString(16)).toBe(ST_DRDY | ST_DSC | ST_ERR);
       expect(rd(ERR)).toBe(ER_ABRT);
@@ -369,5 +374,226 @@ describe('ATA channel', () => {
     // a state of another disk size is refused
     const c = setup(new DiskImage(pattern(8)));
     expect(() => c.ata.load(JSON.parse(s1) as Record<string, unknown>)).toThrow(/4096-sector disk/);
+  });
+});
+
+// ---- bus-master DMA (src/devices/bmide.ts) ----
+
+/** A flat fake guest memory: RAM below `size`, MMIO at and above. */
+class FakeMemory implements DmaMemory {
+  readonly ram: Uint8Array;
+  constructor(size = 1 << 20) {
+    this.ram = new Uint8Array(size);
+  }
+  read(addr: number, len: number): Uint8Array | undefined {
+    return addr + len <= this.ram.length ? this.ram.slice(addr, addr + len) : undefined;
+  }
+  write(addr: number, bytes: Uint8Array): boolean {
+    if (addr + bytes.length > this.ram.length) return false;
+    this.ram.set(bytes, addr);
+    return true;
+  }
+  /** PRD entries at `at`: [base, count (0 = 64 KiB), eot]. */
+  prd(at: number, entries: [number, number, boolean][]): void {
+    const dv = new DataView(this.ram.buffer);
+    entries.forEach(([base, count, eot], i) => {
+      dv.setUint32(at + 8 * i, base, true);
+      dv.setUint32(at + 8 * i + 4, ((count & 0xffff) | (eot ? 0x80000000 : 0)) >>> 0, true);
+    });
+  }
+}
+
+const BM = 0xc000, BMCOM = BM, BMSTA = BM + 2, BMDTP = BM + 4;
+
+function dmaSetup(opts: { rate?: number; log?: string[] } = {}) {
+  const disk = new DiskImage(pattern(4096));
+  const clock = new VirtualClock();
+  const out = new FakeIrq();
+  let wrapped = { set: (_l: boolean) => {} };
+  const ata = new AtaChannel({ set: (l) => wrapped.set(l) }, [disk]);
+  const mem = new FakeMemory();
+  const bm = new BusMasterIde(ata, mem, clock, { ...opts, log: (m) => opts.log?.push(m) });
+  wrapped = bm.irqLine(out); // IRQ 14 passes the bus master (BMISTA.Interrupt)
+  bm.setBase(BM);
+  const bus = new IoBus();
+  bus.attach(ata);
+  bus.attach(bm);
+  bus.remap(bm, bm.ports);
+  const rd = (p: number, size = 1) => bus.read(p, size);
+  const wr = (p: number, v: number, size = 1) => bus.write(p, size, v);
+  const lba28 = (lba: number, count: number) => {
+    wr(COUNT, count); wr(LOW, lba & 0xff); wr(MID, (lba >> 8) & 0xff); wr(HIGH, (lba >> 16) & 0xff); wr(DEV, 0xe0 | ((lba >> 24) & 0xf));
+  };
+  const lba48 = (lba: number, count: number) => {
+    wr(COUNT, count >> 8); wr(LOW, 0); wr(MID, 0); wr(HIGH, 0);
+    wr(COUNT, count & 0xff); wr(LOW, lba & 0xff); wr(MID, (lba >> 8) & 0xff); wr(HIGH, (lba >> 16) & 0xff); wr(DEV, 0x40);
+  };
+  /** Advances the clock to t and ticks. */
+  const at = (t: number) => { clock.t = t; return bm.tick(t); };
+  /** READ DMA of `count` sectors from `lba` into one region at 10000h; returns the deadline. */
+  const startRead = (lba: number, count: number) => {
+    mem.prd(0x1000, [[0x10000, count * 512, true]]);
+    wr(BMDTP, 0x1000, 4);
+    lba28(lba, count);
+    wr(CMD, 0xc8);
+    wr(BMCOM, BM_READ | BM_START);
+    return bm.pendingDeadline!;
+  };
+  return { disk, clock, irq: out, ata, mem, bm, bus, rd, wr, lba28, lba48, at, startRead };
+}
+
+describe('bus-master IDE DMA', () => {
+  it('READ DMA: scheduled at 33 MB/s plus the latency, BSY meanwhile, data at the deadline exactly, EOT clears Active', () => {
+    const s = dmaSetup();
+    s.mem.prd(0x1000, [[0x10000, 512, false], [0x20000, 1024, true]]);
+    s.wr(BMDTP, 0x1000, 4);
+    s.wr(BMCOM, BM_READ);
+    s.clock.t = 5000;
+    s.lba28(10, 3);
+    s.wr(CMD, 0xc8);
+    expect(s.rd(ALT)).toBe(ST_BSY | ST_DRDY | ST_DSC | ST_DRQ);
+    expect(s.bm.pendingDeadline).toBeUndefined(); // the engine is not started
+    s.wr(BMCOM, BM_READ | BM_START);
+    const due = 5000 + DMA_LATENCY_NS + Math.round((1536 * 1e9) / DMA_RATE);
+    expect(s.bm.pendingDeadline).toBe(due);
+    expect(s.rd(BMSTA)).toBe(BS_ACTIVE);
+    expect(s.at(due - 1)).toBe(due);
+    expect(s.irq.rises).toBe(0);
+    expect(s.mem.ram[0x10000 + 4]).toBe(0); // nothing moved yet
+    expect(s.at(due)).toBeUndefined();
+    expect(s.irq.rises).toBe(1);
+    expect(s.rd(BMSTA)).toBe(BS_INTR); // EOT: Active clear
+    expect(sectorNo(s.mem.ram, 0x10000)).toBe(10);
+    expect(sectorNo(s.mem.ram, 0x20000)).toBe(11);
+    expect(sectorNo(s.mem.ram, 0x20200)).toBe(12);
+    expect(s.rd(STATUS)).toBe(ST_DRDY | ST_DSC);
+    expect(s.rd(LOW)).toBe(12); // the last sector transferred, count 0
+    expect(s.rd(COUNT)).toBe(0);
+    s.wr(BMSTA, BS_INTR | BS_ERROR); // write 1 to clear
+    expect(s.rd(BMSTA)).toBe(0);
+    s.wr(BMSTA, 0x60); // drive DMA capable bits are read/write
+    expect(s.rd(BMSTA)).toBe(0x60);
+  });
+
+  it('WRITE DMA EXT with a count-0 (64 KiB) region; command after Start; PRD larger than the transfer keeps Active', () => {
+    const s = dmaSetup({ rate: 0 });
+    for (let i = 0; i < 0x10000; i++) s.mem.ram[0x40000 + i] = (i * 7) & 0xff;
+    s.mem.prd(0x2000, [[0x40000, 0, false], [0x60000, 512, true]]);
+    s.wr(BMDTP, 0x2000, 4);
+    s.wr(BMCOM, BM_START); // direction: memory to the drive
+    s.lba48(300, 128);
+    s.wr(CMD, 0x35);
+    expect(s.bm.pendingDeadline).toBe(0); // rate 0: at the next service
+    s.at(0);
+    expect(s.rd(BMSTA)).toBe(BS_ACTIVE | BS_INTR); // the table was larger: still active
+    expect(s.disk.changed()).toHaveLength(128);
+    expect(Buffer.compare(s.disk.bytes().subarray(300 * 512, 300 * 512 + 0x10000), s.mem.ram.subarray(0x40000, 0x50000))).toBe(0);
+    s.wr(BMCOM, 0);
+    expect(s.rd(BMSTA)).toBe(BS_INTR);
+  });
+
+  it('errors: PRD table too short, MMIO target, direction mismatch, table in MMIO; the host never throws', () => {
+    const log: string[] = [];
+    const s = dmaSetup({ rate: 0, log });
+    const run = (cmd: number, com: number) => {
+      s.wr(BMSTA, BS_INTR | BS_ERROR);
+      s.lba28(0, 4);
+      s.wr(CMD, cmd);
+      s.wr(BMCOM, com);
+      s.at(s.clock.t);
+      s.wr(BMCOM, 0);
+      return [s.rd(STATUS), s.rd(ERR), s.rd(BMSTA)];
+    };
+    const failed = [ST_DRDY | ST_DSC | ST_ERR, ER_ABRT, BS_ERROR | BS_INTR];
+    s.mem.prd(0x1000, [[0x10000, 1024, true]]); // 2 of 4 sectors
+    s.wr(BMDTP, 0x1000, 4);
+    expect(run(0xc8, BM_READ | BM_START)).toEqual(failed);
+    expect(sectorNo(s.mem.ram, 0x10200)).toBe(1); // what fitted moved
+    s.mem.prd(0x1000, [[0xfff00, 0x2000, true]]); // runs off the end of RAM
+    expect(run(0xc8, BM_READ | BM_START)).toEqual(failed);
+    s.mem.prd(0x1000, [[0x10000, 2048, true]]);
+    expect(run(0xca, BM_READ | BM_START)).toEqual(failed); // WRITE DMA, engine writes memory
+    s.wr(BMDTP, 0xfffff0, 4); // the table itself outside RAM
+    expect(run(0xc8, BM_READ | BM_START)).toEqual(failed);
+    s.wr(BMDTP, 0x1000, 4);
+    expect(run(0xc8, BM_READ | BM_START)).toEqual([ST_DRDY | ST_DSC, 0, BS_INTR]); // and it recovers
+    expect(log.some((l) => /shorter than the transfer/.test(l))).toBe(true);
+    expect(log.some((l) => /not RAM/.test(l))).toBe(true);
+    expect(log.some((l) => /direction/.test(l))).toBe(true);
+    // past the end: IDNF before any DMA
+    s.lba28(4095, 2);
+    s.wr(CMD, 0xc8);
+    expect([s.rd(STATUS), s.rd(ERR)]).toEqual([ST_DRDY | ST_DSC | ST_ERR, ER_IDNF]);
+    // odd descriptor bits: bit 0 of base and count ignored; DTP bits 1:0 read 0
+    s.wr(BMDTP, 0x1003, 4);
+    expect(s.rd(BMDTP, 4)).toBe(0x1000);
+  });
+
+  it('stop mid-transfer: no data moves, BSY stays; a new Start moves it all; SRST ends a DMA command', () => {
+    const s = dmaSetup();
+    const due = s.startRead(7, 1);
+    s.at(due - 100);
+    s.wr(BMCOM, BM_READ); // stop
+    expect(s.bm.pendingDeadline).toBeUndefined();
+    expect(s.rd(BMSTA)).toBe(0);
+    expect(s.at(due + 1000)).toBeUndefined();
+    expect(s.mem.ram[0x10000]).toBe(0);
+    expect(s.rd(ALT) & ST_BSY).toBe(ST_BSY);
+    s.wr(CMD, 0xec); // ignored while the DMA command is in progress
+    expect(s.rd(ALT) & ST_BSY).toBe(ST_BSY);
+    s.wr(BMCOM, BM_READ | BM_START);
+    const due2 = s.bm.pendingDeadline!;
+    expect(due2).toBe(due + 1000 + (due - 0));
+    s.at(due2);
+    expect(sectorNo(s.mem.ram, 0x10000)).toBe(7);
+    s.wr(BMCOM, 0);
+    // SRST while a DMA command waits
+    s.lba28(8, 1);
+    s.wr(CMD, 0xc8);
+    s.wr(BMCOM, BM_READ | BM_START);
+    s.wr(CTL, 0x04);
+    s.wr(CTL, 0x00);
+    expect(s.at(s.clock.t + 1e9)).toBeUndefined();
+    expect(sectorNo(s.mem.ram, 0x10000)).toBe(7);
+    expect(s.rd(STATUS)).toBe(ST_DRDY | ST_DSC);
+  });
+
+  it('SET FEATURES transfer mode selects the DMA mode IDENTIFY reports; bad modes abort', () => {
+    const s = dmaSetup();
+    const identify = () => {
+      s.wr(DEV, 0xa0);
+      s.wr(CMD, 0xec);
+      const b = new Uint8Array(512);
+      for (let i = 0; i < 512; i += 2) { const v = s.rd(DATA, 2); b[i] = v & 0xff; b[i + 1] = v >> 8; }
+      return (i: number) => b[2 * i]! | (b[2 * i + 1]! << 8);
+    };
+    const setMode = (m: number) => { s.wr(FEAT, 0x03); s.wr(COUNT, m); s.wr(CMD, 0xef); return s.rd(STATUS); };
+    expect(setMode(0x42)).toBe(ST_DRDY | ST_DSC);
+    let w = identify();
+    expect([w(63), w(88)]).toEqual([0x0007, 0x0407]);
+    expect(setMode(0x21)).toBe(ST_DRDY | ST_DSC);
+    w = identify();
+    expect([w(63), w(88)]).toEqual([0x0207, 0x0007]);
+    expect(setMode(0x45)).toBe(ST_DRDY | ST_DSC | ST_ERR); // UDMA 5: not supported
+    expect(setMode(0x0c)).toBe(ST_DRDY | ST_DSC); // PIO 4
+  });
+
+  it('save state with a transfer in flight: save, load, save gives the same bytes; it completes after the load', () => {
+    const a = dmaSetup();
+    const due = a.startRead(20, 2);
+    a.at(due - 10);
+    const state = JSON.stringify({ ata: a.ata.save(), bm: a.bm.save() });
+    const b = dmaSetup();
+    b.mem.ram.set(a.mem.ram);
+    const st = JSON.parse(state);
+    b.ata.load(st.ata);
+    b.bm.load(st.bm);
+    expect(JSON.stringify({ ata: b.ata.save(), bm: b.bm.save() })).toBe(state);
+    expect(b.rd(BMSTA)).toBe(BS_ACTIVE);
+    expect(b.at(due - 1)).toBe(due);
+    b.at(due);
+    expect(sectorNo(b.mem.ram, 0x10200)).toBe(21);
+    expect(b.irq.rises).toBe(1);
+    expect(b.rd(BMSTA)).toBe(BS_INTR);
   });
 });

@@ -97,6 +97,19 @@ export class IoBus {
     this.devices.push(dev);
   }
 
+  /** Moves a device's ports (a PCI I/O BAR reprogrammed): its old ports are released, the new
+   * ones claimed; a port another device holds stays with it (logged). */
+  remap(dev: Device, ranges: PortRange[]): void {
+    for (const [p, d] of this.map) if (d === dev) this.map.delete(p);
+    for (const r of ranges) {
+      for (let p = r.start; p < r.start + r.count && p <= 0xffff; p++) {
+        const other = this.map.get(p);
+        if (other) this.log(`io: ${dev.name} at port 0x${p.toString(16)} overlaps ${other.name}: left to ${other.name}`);
+        else this.map.set(p, dev);
+      }
+    }
+  }
+
   claims(port: number): boolean {
     return this.map.has(port);
   }

@@ -15,24 +15,14 @@
 bits 16
 org 0                          ; F000:0000-F000:FFFF (physical 0xF0000-0xFFFFF)
 
+%include "ata-common.inc"
+
 BUF  equ 0x1000                 ; sector buffers in low RAM (segment 0)
 BUF2 equ 0x3000
 IRQS equ 0x500                  ; interrupt count, then the status read at each
 IRQST equ 0x502
 
-start:
-  cli
-  cld
-  xor ax, ax
-  mov ss, ax
-  mov sp, 0x7000
-  mov es, ax
-  mov ax, cs
-  mov ds, ax
-  mov dx, 0x3f6
-  mov al, 0x02                  ; nIEN: no interrupts, we poll
-  out dx, al
-  call wait_idle
+main:
 
   ; ---- IDENTIFY DEVICE ----
   mov dx, 0x1f6
@@ -119,30 +109,8 @@ start:
   ; ---- READ SECTORS EXT at 3000 (0BB8h) ----
   mov si, s_ext
   call puts
-  mov dx, 0x1f2
-  xor al, al                    ; the previous (high) bytes first: count 15:8, LBA 31:24, 39:32, 47:40
-  out dx, al
-  inc dx
-  out dx, al
-  inc dx
-  out dx, al
-  inc dx
-  out dx, al
-  mov dx, 0x1f2
-  mov al, 1                     ; then count 7:0 and LBA 7:0, 15:8, 23:16
-  out dx, al
-  inc dx
-  mov al, 0xb8
-  out dx, al
-  inc dx
-  mov al, 0x0b
-  out dx, al
-  inc dx
-  xor al, al
-  out dx, al
-  inc dx
-  mov al, 0x40
-  out dx, al
+  mov ax, 3000
+  call set_lba48_1
   mov al, 0x24
   call command
   call read_report
@@ -219,12 +187,7 @@ start:
   mov cx, 256
   repe cmpsw
   pop ds
-  mov si, s_same
-  je .same
-  mov si, s_differ
-.same:
-  call puts
-  call newline
+  call same_or_differ
 
   ; ---- past the end: 4096-sector disk, LBA 5000 ----
   mov si, s_idnf
@@ -247,28 +210,7 @@ start:
   call newline
 
   ; ---- interrupts: IRQ 14 through the slave 8259A (vector 76h), nIEN clear ----
-  call virtual_wire
-  mov al, 0x11                  ; ICW1: edge, cascade, ICW4
-  out 0x20, al
-  out 0xa0, al
-  mov al, 0x08                  ; ICW2: master vectors 08h-0Fh, slave 70h-77h
-  out 0x21, al
-  mov al, 0x70
-  out 0xa1, al
-  mov al, 0x04                  ; ICW3: the slave on IRQ 2
-  out 0x21, al
-  mov al, 0x02
-  out 0xa1, al
-  mov al, 0x01                  ; ICW4: 8086 mode
-  out 0x21, al
-  out 0xa1, al
-  mov al, 0xfb                  ; only IRQ 2 (the cascade) on the master
-  out 0x21, al
-  mov al, 0xbf                  ; only IRQ 14 on the slave
-  out 0xa1, al
-  mov word [es:0x76 * 4], irq14
-  mov word [es:0x76 * 4 + 2], 0xf000
-  mov word [es:IRQS], 0
+  call irq14_setup
   mov dx, 0xcf8                 ; PCI 00:01.1 (the PIIX3 IDE function) command: I/O space on,
   mov eax, 0x80000904           ; as firmware leaves it
   out dx, eax
@@ -322,57 +264,7 @@ start:
   call hex16
   call newline
 
-  mov si, s_done
-  call puts
-  cli
-.halt:
-  hlt
-  jmp .halt
-
-; virtual_wire: the local APIC's LINT0 as ExtINT (the 8259A's INTR reaches the CPU), as a
-; BIOS sets it up: QEMU's APIC comes out of reset with LINT0 masked. The APIC registers are at
-; 0xFEE00000, reached from real mode through FS with a 4 GiB limit (big real mode). wasmvisor
-; has no local APIC: the writes go to unclaimed MMIO.
-virtual_wire:
-  push ds
-  lgdt [cs:gdt_desc]
-  mov eax, cr0
-  or al, 1
-  mov cr0, eax
-  jmp .pm
-.pm:
-  mov bx, 8
-  mov fs, bx                    ; base 0, limit 4 GiB
-  and al, 0xfe
-  mov cr0, eax
-  jmp .rm
-.rm:
-  xor bx, bx
-  mov ds, bx
-  mov ebx, 0xfee000f0           ; spurious interrupt vector: APIC software-enabled, vector FFh
-  mov dword [fs:ebx], 0x1ff
-  mov ebx, 0xfee00350           ; LVT LINT0: ExtINT, not masked
-  mov dword [fs:ebx], 0x700
-  mov ebx, 0xfee00360           ; LVT LINT1: NMI
-  mov dword [fs:ebx], 0x400
-  pop ds
-  ret
-
-gdt:
-  dq 0
-  dq 0x008f92000000ffff         ; data, base 0, limit 4 GiB (G=1), 16-bit
-gdt_desc:
-  dw gdt_desc - gdt - 1
-  dd 0xf0000 + gdt
-
-; wait_irq: sleeps (sti; hlt) until BX interrupts have come
-wait_irq:
-  sti
-  hlt
-  cli
-  cmp [es:IRQS], bx
-  jb wait_irq
-  ret
+  jmp finish
 
 ; irq14: reads Status (which clears the interrupt) into IRQST[n], counts, EOIs both PICs
 irq14:
@@ -427,26 +319,6 @@ read_report:
   call hex16
   jmp newline
 
-; set_lba28: AX = LBA (15:0, bits 27:16 zero), CL = count; master, LBA mode
-set_lba28:
-  mov bx, ax
-  mov dx, 0x1f2
-  mov al, cl
-  out dx, al
-  inc dx
-  mov al, bl
-  out dx, al
-  inc dx
-  mov al, bh
-  out dx, al
-  inc dx
-  xor al, al
-  out dx, al
-  inc dx
-  mov al, 0xe0
-  out dx, al
-  ret
-
 ; command: AL = command; waits for DRQ (or ERR)
 command:
   mov dx, 0x1f7
@@ -459,98 +331,11 @@ command_nodata:
   out dx, al
   jmp wait_idle
 
-; wait_idle: until BSY clears (AL = status)
-wait_idle:
-  mov dx, 0x3f6
-  in al, dx                     ; the 400 ns delay of a real drive: one Alternate Status read
-  mov dx, 0x1f7
-.poll:
-  in al, dx
-  test al, 0x80
-  jnz .poll
-  ret
-
-; wait_drq: until BSY clears and DRQ or ERR is set (AL = status)
-wait_drq:
-  call wait_idle
-  test al, 0x09
-  jz wait_drq
-  ret
-
 ; insw_cx: CX words from the data port to ES:DI
 insw_cx:
   mov dx, 0x1f0
   rep insw
   ret
-
-; sum_words: AX = 16-bit sum of CX words at ES:SI
-sum_words:
-  xor bx, bx
-.l:
-  add bx, [es:si]
-  add si, 2
-  loop .l
-  mov ax, bx
-  ret
-
-; puts: the zero-terminated string at DS:SI
-puts:
-  lodsb
-  test al, al
-  jz .ret
-  call putc
-  jmp puts
-.ret:
-  ret
-
-; newline: CR LF on COM1 (a terminal's new line), LF on port E9h
-newline:
-  mov al, 13
-  call com1
-  mov al, 10
-  ; fall through
-; putc: AL to port E9h and to COM1; keeps all registers
-putc:
-  out 0xe9, al
-  ; fall through
-; com1: AL to COM1 once THR is empty; keeps all registers
-com1:
-  push dx
-  push ax
-  mov dx, 0x3fd
-.thre:
-  in al, dx
-  test al, 0x20
-  jz .thre
-  pop ax
-  mov dx, 0x3f8
-  out dx, al
-  pop dx
-  ret
-
-hex16:
-  push ax
-  mov al, ah
-  call hex8
-  pop ax
-  ; fall through
-hex8:
-  push ax
-  shr al, 4
-  call .nibble
-  pop ax
-  push ax
-  call .nibble
-  pop ax
-  ret
-.nibble:
-  and al, 0x0f
-  add al, '0'
-  cmp al, '9'
-  jbe .out
-  add al, 'A' - '9' - 1
-.out:
-  jmp putc
 
 s_model:    db 'model: ', 0
 s_chs:      db 'identify: chs ', 0
@@ -564,15 +349,9 @@ s_ext:      db 'ext 0BB8:', 0
 s_multi:    db 'multiple 8 from 0064: sum ', 0
 s_write:    db 'write 004D: status ', 0
 s_readback: db ' readback sum ', 0
-s_same:     db ' same', 0
-s_differ:   db ' differs', 0
 s_idnf:     db 'read 1388: status ', 0
 s_error:    db ' error ', 0
 s_irq:      db 'irq14: interrupts ', 0
 s_status:   db ' status ', 0
-s_done:     db 'done', 10, 0
 
-  times 0xfff0 - ($ - $$) db 0xf4
-reset:
-  jmp 0xf000:start
-  times 0x10000 - ($ - $$) db 0xf4
+  ata_rom_end

@@ -9,7 +9,8 @@ for asm in pm-*.asm vga-*.asm ata-*.asm; do
   name=${asm%.asm}
   nasm -f bin -o "$name.bin" "$asm"
   echo "assembled $name.bin"
-  # ata-read needs a disk image: test/ata-guest.test.ts runs it under QEMU itself
+  # the ata-* ROMs need a disk image: test/ata-guest.test.ts and test/ata-dma-guest.test.ts
+  # run them under QEMU themselves
   if [ "$1" = "--qemu" ] && [ "${name#ata-}" = "$name" ]; then
     if [ -f "$name.qemu" ]; then out="$name.qemu"; else out="$name.expected"; fi
     ./run-qemu.sh "$name.bin" "$out" 2>/dev/null

@@ -1,6 +1,21 @@
 /** The disk image and the expected output of test/guests/ata-read.asm (test/ata-guest.test.ts,
  * test/web-e2e.test.ts). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Runs a disk ROM under QEMU (-bios ROM, the image as the primary master, snapshot=on) for 5
+ * seconds (QEMU does not exit on hlt) and returns what it printed on port E9h, line by line. */
+export function qemuAtaLines(rom: string, img: Uint8Array): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'wv-ata-'));
+  writeFileSync(join(dir, 'disk.img'), img);
+  const out = join(dir, 'e9.txt');
+  spawnSync('timeout', ['5', 'qemu-system-i386', '-bios', join(process.cwd(), rom), '-m', '32', '-nographic', '-display', 'none', '-monitor', 'none',
+    '-serial', 'none', '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg', '-chardev', `file,id=dbg,path=${out}`, '-no-reboot',
+    '-drive', `file=${join(dir, 'disk.img')},format=raw,if=ide,index=0,snapshot=on`]);
+  return readFileSync(out, 'latin1').split('\n');
+}
 
 export const ATA_ROM = join('test', 'guests', 'ata-read.bin');
 export const ATA_SECTORS = 4096;
