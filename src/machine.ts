@@ -98,6 +98,9 @@ export class Machine {
   /** Buffered I/O on (MachineOptions.bufferedIo); may be changed between runs. */
   bufferedIo: boolean;
   private readonly fastPorts: { dev: Device; port: number }[] = [];
+  private readonly streamPorts: { dev: Device; port: number }[] = [];
+  /** The read stream armed for the current entry. */
+  private stream: { dev: Device; port: number } | undefined;
 
   private constructor(core: Core, opts: MachineOptions) {
     this.core = core;
@@ -199,6 +202,7 @@ export class Machine {
     this.bus.attach(dev);
     if (dev.tick) this.tickers.push(dev);
     if (dev.fastPortMode) for (const port of dev.fastPorts ?? []) this.fastPorts.push({ dev, port });
+    if (dev.readStream && dev.consumeStream) for (const port of dev.fastPorts ?? []) this.streamPorts.push({ dev, port });
     this.timersDirty = true;
   }
 
@@ -211,16 +215,44 @@ export class Machine {
         const mode = dev.fastPortMode!(port);
         if (!mode) continue;
         c.set32(L.BUFIO_PORTS + 4 * n, (mode | port) >>> 0);
-        if (++n === BUFIO_PORTS) return;
+        if (++n === BUFIO_PORTS) break;
       }
     }
-    c.set32(L.BUFIO_PORTS + 4 * n, 0);
+    if (n < BUFIO_PORTS) c.set32(L.BUFIO_PORTS + 4 * n, 0);
+    this.armStream();
+  }
+
+  /** Buffered I/O: the first port with a read stream now gets it in the core. */
+  private armStream(): void {
+    const c = this.core;
+    this.stream = undefined;
+    c.set32(L.BUFIO_STREAM_PORT, 0);
+    if (!this.bufferedIo) return;
+    for (const sp of this.streamPorts) {
+      const bytes = sp.dev.readStream!(sp.port);
+      if (!bytes || bytes.length === 0) continue;
+      const n = Math.min(bytes.length, L.BUFIO_STREAM_SIZE);
+      c.u8.set(bytes.subarray(0, n), L.BUFIO_STREAM_BASE);
+      c.set32(L.BUFIO_STREAM_LEN, n);
+      c.set32(L.BUFIO_STREAM_POS, 0);
+      c.set32(L.BUFIO_STREAM_PORT, (sp.port | 0x10000) >>> 0);
+      this.stream = sp;
+      return;
+    }
   }
 
   /** Buffered I/O, after an exit: the queued writes go to their devices in order, before the
    * exit is handled. The first of them lowered HOST_DEADLINE: it is recomputed. */
   private drainBuffered(): void {
     const c = this.core;
+    if (this.stream) {
+      const used = c.get32(L.BUFIO_STREAM_POS);
+      c.set32(L.BUFIO_STREAM_POS, 0);
+      if (used) {
+        this.stream.dev.consumeStream!(this.stream.port, used);
+        this.timersDirty = true;
+      }
+    }
     const n = c.get32(L.BUFIO_COUNT);
     if (n === 0) return;
     c.set32(L.BUFIO_COUNT, 0);
@@ -451,6 +483,8 @@ export class Machine {
     } finally {
       this.drainBuffered();
       core.set32(L.BUFIO_PORTS, 0); // no fast path for whoever enters the core next (a tracer)
+      core.set32(L.BUFIO_STREAM_PORT, 0);
+      this.stream = undefined;
       stats.endNs = now();
       for (const d of this.bus.devices) (d as { flush?: () => void }).flush?.();
     }

@@ -70,6 +70,29 @@ function ataString(b: Uint8Array, word: number, words: number): string {
 }
 
 describe('ATA channel', () => {
+  it('offers a PIO data-in block as a buffered-I/O read stream; consuming it acts as the reads would', () => {
+    // two channels in the same state: one read word by word, the other through the stream
+    const a = setup();
+    const b = setup();
+    expect(b.ata.fastPorts).toEqual([DATA]);
+    expect(b.ata.readStream(DATA)).toBeUndefined(); // no data-in block yet
+    for (const ch of [a, b]) { ch.lba28(5, 2); ch.wr(CMD, 0x20); } // READ SECTORS, 2 sectors
+    const s1 = b.ata.readStream(DATA)!;
+    expect(s1).toEqual(a.readData(512)); // what the reads return
+    expect(b.ata.readStream(DATA + 1)).toBeUndefined();
+    b.ata.consumeStream(DATA, 100); // part of a block: the rest is the stream now
+    expect(b.ata.readStream(DATA)).toEqual(s1.subarray(100));
+    b.ata.consumeStream(DATA, 412); // the end of the block: the next sector is loaded, IRQ raised
+    expect(b.irq.level).toBe(a.irq.level);
+    expect(b.rd(STATUS)).toBe(a.rd(STATUS));
+    const s2 = b.ata.readStream(DATA)!;
+    expect(sectorNo(s2)).toBe(6);
+    expect(s2).toEqual(a.readData(512));
+    b.ata.consumeStream(DATA, 512);
+    expect(b.ata.readStream(DATA)).toBeUndefined(); // the command is done
+    expect(b.rd(STATUS)).toBe(a.rd(STATUS));
+  });
+
   it('IDENTIFY DEVICE: the words of ATA/ATAPI-6', () => {
     const { identify, irq, rd } = setup();
     const { b, w } = identify();

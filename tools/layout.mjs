@@ -15,6 +15,8 @@
 //              | MSR bitmap (VMX layout)      |  1 = RDMSR/WRMSR of that MSR exits (31/32)
 //  0x0000_4000 +------------------------------+
 //              | core device state (PIC, PIT) |  reserved for the in-core devices
+//  0x0000_E000 +------------------------------+
+//              | buffered I/O read stream     |  the next bytes a port returns (an ATA sector)
 //  0x0001_0000 +------------------------------+
 //              | TLB valid-page list          |  linear pages with a live TLB entry
 //  0x0010_0000 +------------------------------+
@@ -35,7 +37,8 @@ export const regions = [
   { name: 'STATE', base: 0x0000_0000, size: 0x1000 },
   { name: 'IO_BITMAP', base: 0x0000_1000, size: 0x2000 },
   { name: 'MSR_BITMAP', base: 0x0000_3000, size: 0x1000 },
-  { name: 'DEVICES', base: 0x0000_4000, size: 0xC000 },
+  { name: 'DEVICES', base: 0x0000_4000, size: 0xA000 },
+  { name: 'BUFIO_STREAM', base: 0x0000_E000, size: 0x2000 },
   { name: 'TLB_LIST', base: 0x0001_0000, size: 0x000F_0000 },
   { name: 'TLB', base: 0x0010_0000, size: 0x0040_0000 },
   { name: 'PMAP', base: 0x0050_0000, size: 0x0040_0000 },
@@ -144,4 +147,7 @@ export const fields = [
   ['BUFIO_RING', 'u32', 64, 'queued byte writes in order: port << 16 | value'],
   ['BUFIO_WRITES', 'u64', 1, 'byte writes queued instead of exiting'],
   ['BUFIO_READS', 'u64', 1, 'byte reads answered from the shadow value instead of exiting'],
+  ['BUFIO_STREAM_PORT', 'u32', 1, 'the port whose reads come from BUFIO_STREAM (bit 16 set), else 0'],
+  ['BUFIO_STREAM_LEN', 'u32', 1, 'bytes in BUFIO_STREAM'],
+  ['BUFIO_STREAM_POS', 'u32', 1, 'bytes the guest has read from it since the host filled it'],
 ];

@@ -90,9 +90,14 @@ export const PENDING_SKIP: u32 = 2; // the host emulated the instruction; retire
 let hltExit: bool = false;
 export function requestHltExit(): void { hltExit = true; }
 
-// string handlers that run several iterations account for the extra ones here
+// string handlers that run several iterations account for the extra ones here. A slice clamp
+// during the batch (buffered I/O ends the slice early from inside IN/OUT) may have moved budget
+// to budgetLeft after the batch was sized: the iterations beyond `remaining` take it back, and the
+// slice ends after this instruction.
 @inline export function chargeIterations(n: u32): void {
-  remaining -= n;
+  if (n < remaining) { remaining -= n; return; }
+  budgetLeft -= n - remaining + 1;
+  remaining = 1;
 }
 
 // Executes one instruction. On return, `aborted` says whether it faulted or exits.

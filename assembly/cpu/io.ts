@@ -13,9 +13,15 @@
 // whose value cannot change before then (that UART's LSR: the shadow value). A full queue, or any
 // other access, exits as usual. The first queued write lowers HOST_DEADLINE to BUFIO_FLUSH_NS
 // ahead, so output reaches the host promptly. Guest-visible behaviour is unchanged: only exits go.
+// A read stream (BUFIO_STREAM_PORT): the host also puts in BUFIO_STREAM the bytes the next reads
+// of one port will return while nothing else touches its device (an ATA drive's DRQ block), and
+// reads of that port take them in order (REP INSW without an exit per word). The first read ends
+// the slice at the next boundary, so the host applies the reads to the device (its status and
+// interrupt move on) right after the instruction that made them.
 import {
   IO_BITMAP_BASE, EXIT_QUAL, EXIT_DATA, EXIT_PENDING, EXIT_GUEST_LINEAR, BUFIO_PORTS, BUFIO_COUNT,
   BUFIO_FLUSH_NS, BUFIO_RING, BUFIO_WRITES, BUFIO_READS, HOST_DEADLINE,
+  BUFIO_STREAM_PORT, BUFIO_STREAM_LEN, BUFIO_STREAM_POS, BUFIO_STREAM_BASE,
 } from '../gen/layout';
 import { requestExit } from './fault';
 import { picOwns, picRead, picWrite } from '../devices/pic';
@@ -84,6 +90,21 @@ export function ioIn(port: u32, size: u32): u32 {
   if (!exits(port)) return coreIn(port, size) & m;
   const q = qual(port, size, true);
   if (completes(q)) return load<u32>(EXIT_DATA) & m;
+  if (load<u32>(BUFIO_STREAM_PORT) == (port | BUF_WRITE)) {
+    const pos = load<u32>(BUFIO_STREAM_POS);
+    if (pos + size <= load<u32>(BUFIO_STREAM_LEN)) {
+      const v = size == 4 ? load<u32>(BUFIO_STREAM_BASE + pos) : size == 2 ? <u32>load<u16>(BUFIO_STREAM_BASE + pos) : <u32>load<u8>(BUFIO_STREAM_BASE + pos);
+      store<u32>(BUFIO_STREAM_POS, pos + size);
+      if (pos == 0) {
+        const at = guestNs() + 1;
+        if (at < load<u64>(HOST_DEADLINE)) {
+          store<u64>(HOST_DEADLINE, at);
+          clampToTimer();
+        }
+      }
+      return v;
+    }
+  }
   if (size == 1) {
     const e = bufEntry(port);
     if (e & BUF_READ) {

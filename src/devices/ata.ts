@@ -139,6 +139,8 @@ type Dir = 'none' | 'in' | 'out';
 export class AtaChannel implements Device {
   readonly name: string;
   readonly ports;
+  /** Buffered I/O: the data port's PIO data-in block is a read stream (readStream). */
+  readonly fastPorts: readonly number[];
   readonly widths = [1, 2, 4];
   private readonly base: number;
   private readonly ctlPort: number;
@@ -181,6 +183,7 @@ export class AtaChannel implements Device {
     this.ctlPort = opts.control ?? 0x3f6;
     this.name = opts.name ?? 'ata0';
     this.ports = [{ start: this.base, count: 8 }, { start: this.ctlPort, count: 1 }];
+    this.fastPorts = [this.base];
     this.drives = [disks[0] && new Drive(disks[0]), disks[1] && new Drive(disks[1])];
     if (!this.drives[0] && !this.drives[1]) throw new Error(`${this.name}: no drives`);
     this.log = opts.log ?? (() => {});
@@ -310,6 +313,20 @@ export class AtaChannel implements Device {
   }
 
   // ---- the data port ----
+
+  /** Buffered I/O: during a PIO data-in block, the rest of it is what the next data-port reads
+   * return (8-, 16- and 32-bit reads take the same byte stream), so the core may serve them. */
+  readStream(port: number): Uint8Array | undefined {
+    if (port !== this.base || this.dir !== 'in' || this.pos >= this.bufLen) return undefined;
+    return this.buf.subarray(this.pos, this.bufLen);
+  }
+
+  /** The guest read n bytes of the stream: as n one-byte reads (the last ends the block). */
+  consumeStream(port: number, n: number): void {
+    if (port !== this.base || this.dir !== 'in') return;
+    this.pos = Math.min(this.bufLen, this.pos + n);
+    if (this.pos >= this.bufLen) this.blockDone();
+  }
 
   private dataRead(size: number): number {
     if (this.dir !== 'in') {

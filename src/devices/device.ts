@@ -29,6 +29,12 @@ export interface Device {
    * exit: they change nothing a read could see before then), FAST_READ | value << 24 (a byte
    * read returns value and has no side effect), or 0 (every access exits). */
   fastPortMode?(port: number): number;
+  /** A read stream of buffered I/O: the bytes the next reads of `port` will return while nothing
+   * else reaches the device (undefined: none now). The core serves reads from them. */
+  readStream?(port: number): Uint8Array | undefined;
+  /** The guest read n bytes of that stream: apply the reads (state, interrupts) as if they had
+   * come one by one. */
+  consumeStream?(port: number, n: number): void;
 }
 
 /** fastPortMode results (the core's BUFIO_PORTS entry bits) */

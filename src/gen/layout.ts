@@ -6,7 +6,9 @@ export const IO_BITMAP_SIZE = 0x2000;
 export const MSR_BITMAP_BASE = 0x3000;
 export const MSR_BITMAP_SIZE = 0x1000;
 export const DEVICES_BASE = 0x4000;
-export const DEVICES_SIZE = 0xC000;
+export const DEVICES_SIZE = 0xA000;
+export const BUFIO_STREAM_BASE = 0xE000;
+export const BUFIO_STREAM_SIZE = 0x2000;
 export const TLB_LIST_BASE = 0x10000;
 export const TLB_LIST_SIZE = 0xF0000;
 export const TLB_BASE = 0x100000;
@@ -109,6 +111,9 @@ export const FIELDS: Field[] = [
   { name: 'BUFIO_RING', type: 'u32', count: 64, offset: 0x0820 }, // queued byte writes in order: port << 16 | value
   { name: 'BUFIO_WRITES', type: 'u64', count: 1, offset: 0x0920 }, // byte writes queued instead of exiting
   { name: 'BUFIO_READS', type: 'u64', count: 1, offset: 0x0928 }, // byte reads answered from the shadow value instead of exiting
+  { name: 'BUFIO_STREAM_PORT', type: 'u32', count: 1, offset: 0x0930 }, // the port whose reads come from BUFIO_STREAM (bit 16 set), else 0
+  { name: 'BUFIO_STREAM_LEN', type: 'u32', count: 1, offset: 0x0934 }, // bytes in BUFIO_STREAM
+  { name: 'BUFIO_STREAM_POS', type: 'u32', count: 1, offset: 0x0938 }, // bytes the guest has read from it since the host filled it
 ];
 
 export const REGS = 0x0000;
@@ -197,3 +202,6 @@ export const BUFIO_FLUSH_NS = 0x081C;
 export const BUFIO_RING = 0x0820;
 export const BUFIO_WRITES = 0x0920;
 export const BUFIO_READS = 0x0928;
+export const BUFIO_STREAM_PORT = 0x0930;
+export const BUFIO_STREAM_LEN = 0x0934;
+export const BUFIO_STREAM_POS = 0x0938;
