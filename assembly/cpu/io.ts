@@ -55,6 +55,7 @@ const BUFIO_PORTS_COUNT: u32 = 8; // the layout's BUFIO_PORTS and BUFIO_RING cou
 const BUFIO_RING_COUNT: u32 = 64;
 const BUF_WRITE: u32 = 1 << 16;
 const BUF_READ: u32 = 1 << 17;
+const STREAM_ON: u32 = 1 << 16; // BUFIO_STREAM_PORT: the stream is armed for the port in bits 15:0
 
 // the BUFIO_PORTS entry of a port, or 0
 function bufEntry(port: u32): u32 {
@@ -90,7 +91,7 @@ export function ioIn(port: u32, size: u32): u32 {
   if (!exits(port)) return coreIn(port, size) & m;
   const q = qual(port, size, true);
   if (completes(q)) return load<u32>(EXIT_DATA) & m;
-  if (load<u32>(BUFIO_STREAM_PORT) == (port | BUF_WRITE)) {
+  if (load<u32>(BUFIO_STREAM_PORT) == (port | STREAM_ON)) {
     const pos = load<u32>(BUFIO_STREAM_POS);
     if (pos + size <= load<u32>(BUFIO_STREAM_LEN)) {
       const v = size == 4 ? load<u32>(BUFIO_STREAM_BASE + pos) : size == 2 ? <u32>load<u16>(BUFIO_STREAM_BASE + pos) : <u32>load<u8>(BUFIO_STREAM_BASE + pos);

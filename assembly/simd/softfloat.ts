@@ -244,14 +244,25 @@ function nanPick(a: u64, b: u64, d: bool): u32 {
 }
 
 // ---------------------------------------------------------------- add / sub
-function addSlow(a: u64, b: u64, subtract: bool, d: bool): u64 {
+// The operands of a two-operand operation after the NaN rules and DAZ: false when a NaN decided
+// the result (nanResult); otherwise opA and opB, with denFlag for denormal inputs.
+let opA: u64 = 0;
+let opB: u64 = 0;
+function operands(a: u64, b: u64, d: bool): bool {
+  denFlag = 0;
   if (isNaNx(a, d) || isNaNx(b, d)) {
     preStop(nanPick(a, b, d));
-    return nanResult;
+    return false;
   }
-  denFlag = 0;
-  a = daz(a, d);
-  b = daz(b, d);
+  opA = daz(a, d);
+  opB = daz(b, d);
+  return true;
+}
+
+function addSlow(a: u64, b: u64, subtract: bool, d: bool): u64 {
+  if (!operands(a, b, d)) return nanResult;
+  a = opA;
+  b = opB;
   if (subtract) b ^= signBit(d);
   let f = denFlag;
   const na = negOf(a, d), nb = negOf(b, d);
@@ -300,13 +311,9 @@ let lo128: u64 = 0;
 }
 
 function mulSlow(a: u64, b: u64, d: bool): u64 {
-  denFlag = 0;
-  if (isNaNx(a, d) || isNaNx(b, d)) {
-    preStop(nanPick(a, b, d));
-    return nanResult;
-  }
-  a = daz(a, d);
-  b = daz(b, d);
+  if (!operands(a, b, d)) return nanResult;
+  a = opA;
+  b = opB;
   const f = denFlag;
   const neg = negOf(a, d) != negOf(b, d);
   if (isInfx(a, d) || isInfx(b, d)) {
@@ -347,13 +354,9 @@ function mulSlow(a: u64, b: u64, d: bool): u64 {
 
 // ---------------------------------------------------------------- div
 function divSlow(a: u64, b: u64, d: bool): u64 {
-  denFlag = 0;
-  if (isNaNx(a, d) || isNaNx(b, d)) {
-    preStop(nanPick(a, b, d));
-    return nanResult;
-  }
-  a = daz(a, d);
-  b = daz(b, d);
+  if (!operands(a, b, d)) return nanResult;
+  a = opA;
+  b = opB;
   let f = denFlag;
   const neg = negOf(a, d) != negOf(b, d);
   const ia = isInfx(a, d), ib = isInfx(b, d), za = isZerox(a, d), zb = isZerox(b, d);
